@@ -1,0 +1,49 @@
+//! The error type of domain rules: every variant is a user-correctable mistake.
+
+/// A rule of the domain was broken by the input. Each variant maps to a stable error code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    /// The phone number is not a mainland mobile number.
+    #[error("invalid phone number")]
+    InvalidPhone,
+    /// The password does not meet the policy.
+    #[error("password must be 8 to 64 characters and contain a letter and a digit")]
+    WeakPassword,
+    /// A text field is empty or too long (counted in characters).
+    #[error("{field} must be {min} to {max} characters")]
+    TextLength {
+        /// Field name as the API knows it.
+        field: &'static str,
+        /// Minimum number of characters.
+        min: usize,
+        /// Maximum number of characters.
+        max: usize,
+    },
+    /// An identifier is not a well-formed id.
+    #[error("malformed id")]
+    MalformedId,
+    /// The district code is not one Linli serves.
+    #[error("unknown district")]
+    UnknownDistrict,
+    /// The SMS code is not six digits.
+    #[error("the code must be 6 digits")]
+    MalformedCode,
+    /// A permission name is not known.
+    #[error("unknown permission {0}")]
+    UnknownPermission(String),
+}
+
+impl DomainError {
+    /// Stable machine-readable code for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidPhone => "invalid_phone",
+            Self::WeakPassword => "weak_password",
+            Self::TextLength { .. } => "invalid_length",
+            Self::MalformedId => "malformed_id",
+            Self::UnknownDistrict => "unknown_district",
+            Self::MalformedCode => "malformed_code",
+            Self::UnknownPermission(_) => "unknown_permission",
+        }
+    }
+}

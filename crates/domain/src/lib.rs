@@ -1,0 +1,14 @@
+//! Linli's pure business rules. Nothing here does I/O: no database, no HTTP, no clock reads
+//! except through the [`time::Clock`] trait that callers inject.
+
+pub mod account;
+pub mod address;
+pub mod district;
+pub mod error;
+pub mod ids;
+pub mod permission;
+pub mod phone;
+pub mod sms;
+pub mod time;
+
+pub use error::DomainError;
