@@ -1,1 +1,121 @@
-//! placeholder
+//! Linli's use cases. [`App`] holds the ports (store, clock, SMS, files, rate limits) and every
+//! use case takes an [`Actor`] and decides authorisation here, not in the web layer.
+
+pub mod actor;
+pub mod admin;
+pub mod auth;
+pub mod crypto;
+pub mod error;
+pub mod files;
+pub mod jobs;
+pub mod limiter;
+pub mod profile;
+pub mod seed;
+pub mod sms;
+
+use std::sync::Arc;
+
+pub use actor::Actor;
+pub use error::{AppError, AppResult};
+use linli_domain::time::Clock;
+use linli_store::Store;
+
+/// A secret value whose `Debug` never shows it.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    /// The secret text, for keyed hashing only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Settings the use cases need (a slice of the server's config).
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Key for SMS code MACs and CSRF tokens.
+    pub secret_key: Secret,
+    /// Developer conveniences (the `/dev/sms` inbox) are on.
+    pub dev_mode: bool,
+    /// Page session lifetime.
+    pub session_ttl_ms: i64,
+    /// API access token lifetime.
+    pub access_ttl_ms: i64,
+    /// API refresh token lifetime.
+    pub refresh_ttl_ms: i64,
+}
+
+impl AppConfig {
+    /// Defaults with the given secret.
+    pub fn new(secret_key: Secret, dev_mode: bool) -> Self {
+        use linli_domain::time::{DAY_MS, MINUTE_MS};
+        Self {
+            secret_key,
+            dev_mode,
+            session_ttl_ms: 30 * DAY_MS,
+            access_ttl_ms: 15 * MINUTE_MS,
+            refresh_ttl_ms: 30 * DAY_MS,
+        }
+    }
+}
+
+/// The application: ports plus config. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    /// Persistence.
+    pub store: Arc<dyn Store>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Outgoing SMS.
+    pub sms: Arc<dyn sms::SmsSender>,
+    /// Uploaded files.
+    pub files: Arc<dyn files::FileStore>,
+    /// Request rate limits.
+    pub limiter: Arc<dyn limiter::RateLimiter>,
+    /// Settings.
+    pub config: AppConfig,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// Wires the embedded defaults around a store: SMS to the developer inbox, in-process rate
+    /// limits, files under `files_root`.
+    pub fn assemble(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        config: AppConfig,
+        files_root: std::path::PathBuf,
+    ) -> Self {
+        Self {
+            sms: Arc::new(sms::DevInbox::new(store.clone(), clock.clone())),
+            limiter: Arc::new(limiter::MemoryLimiter::new(clock.clone())),
+            files: Arc::new(files::LocalFiles::new(files_root)),
+            store,
+            clock,
+            config,
+        }
+    }
+
+    /// The current time from the injected clock.
+    pub fn now(&self) -> linli_domain::time::Timestamp {
+        self.clock.now()
+    }
+}

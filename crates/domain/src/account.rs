@@ -3,7 +3,12 @@
 use crate::DomainError;
 
 /// Counts characters (not bytes) of trimmed text and checks the bounds.
-pub fn bounded_text(field: &'static str, input: &str, min: usize, max: usize) -> Result<String, DomainError> {
+pub fn bounded_text(
+    field: &'static str,
+    input: &str,
+    min: usize,
+    max: usize,
+) -> Result<String, DomainError> {
     let trimmed = input.trim();
     let n = trimmed.chars().count();
     if n < min || n > max || trimmed.chars().any(char::is_control) {
@@ -79,7 +84,11 @@ impl AccountStatus {
     }
     /// Parses the stored form; unknown text is treated as disabled (fail closed).
     pub fn from_stored(s: &str) -> Self {
-        if s == "active" { Self::Active } else { Self::Disabled }
+        if s == "active" {
+            Self::Active
+        } else {
+            Self::Disabled
+        }
     }
 }
 
@@ -101,6 +110,9 @@ mod tests {
         assert!(NewPassword::parse("abcdefgh").is_err());
         assert!(NewPassword::parse("12345678").is_err());
         assert!(NewPassword::parse("ab1").is_err());
-        assert_eq!(format!("{:?}", NewPassword::parse("abc12345").unwrap()), "NewPassword(***)");
+        assert_eq!(
+            format!("{:?}", NewPassword::parse("abc12345").unwrap()),
+            "NewPassword(***)"
+        );
     }
 }

@@ -19,8 +19,15 @@ pub struct AddressInput {
 
 impl AddressInput {
     /// Validates raw fields.
-    pub fn parse(district_code: &str, detail: &str, contact_name: &str, contact_phone: &str, is_default: bool) -> Result<Self, DomainError> {
-        let district = district::by_code(district_code.trim()).ok_or(DomainError::UnknownDistrict)?;
+    pub fn parse(
+        district_code: &str,
+        detail: &str,
+        contact_name: &str,
+        contact_phone: &str,
+        is_default: bool,
+    ) -> Result<Self, DomainError> {
+        let district =
+            district::by_code(district_code.trim()).ok_or(DomainError::UnknownDistrict)?;
         Ok(Self {
             district,
             detail: bounded_text("detail", detail, 2, 100)?,
@@ -37,10 +44,23 @@ mod tests {
 
     #[test]
     fn address_validation() {
-        let a = AddressInput::parse("310115", "张江路 88 号 3 栋 1201", "王女士", "139 0000 1111", true).unwrap();
+        let a = AddressInput::parse(
+            "310115",
+            "张江路 88 号 3 栋 1201",
+            "王女士",
+            "139 0000 1111",
+            true,
+        )
+        .unwrap();
         assert_eq!(a.district.name, "浦东新区");
-        assert_eq!(AddressInput::parse("999999", "x路1号", "王", "13900001111", false).unwrap_err(), DomainError::UnknownDistrict);
+        assert_eq!(
+            AddressInput::parse("999999", "x路1号", "王", "13900001111", false).unwrap_err(),
+            DomainError::UnknownDistrict
+        );
         assert!(AddressInput::parse("310115", "x", "王", "13900001111", false).is_err());
-        assert_eq!(AddressInput::parse("310115", "张江路1号", "王", "123", false).unwrap_err(), DomainError::InvalidPhone);
+        assert_eq!(
+            AddressInput::parse("310115", "张江路1号", "王", "123", false).unwrap_err(),
+            DomainError::InvalidPhone
+        );
     }
 }

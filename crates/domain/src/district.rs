@@ -20,22 +20,134 @@ pub struct District {
 
 /// The served city: Shanghai, 16 districts.
 pub const DISTRICTS: &[District] = &[
-    District { code: "310101", city: "上海市", name: "黄浦区", name_en: "Huangpu", lat: 31.2317, lng: 121.4846 },
-    District { code: "310104", city: "上海市", name: "徐汇区", name_en: "Xuhui", lat: 31.1885, lng: 121.4365 },
-    District { code: "310105", city: "上海市", name: "长宁区", name_en: "Changning", lat: 31.2204, lng: 121.4243 },
-    District { code: "310106", city: "上海市", name: "静安区", name_en: "Jing'an", lat: 31.2290, lng: 121.4479 },
-    District { code: "310107", city: "上海市", name: "普陀区", name_en: "Putuo", lat: 31.2495, lng: 121.3968 },
-    District { code: "310109", city: "上海市", name: "虹口区", name_en: "Hongkou", lat: 31.2646, lng: 121.5052 },
-    District { code: "310110", city: "上海市", name: "杨浦区", name_en: "Yangpu", lat: 31.2595, lng: 121.5260 },
-    District { code: "310112", city: "上海市", name: "闵行区", name_en: "Minhang", lat: 31.1128, lng: 121.3817 },
-    District { code: "310113", city: "上海市", name: "宝山区", name_en: "Baoshan", lat: 31.4045, lng: 121.4891 },
-    District { code: "310114", city: "上海市", name: "嘉定区", name_en: "Jiading", lat: 31.3747, lng: 121.2655 },
-    District { code: "310115", city: "上海市", name: "浦东新区", name_en: "Pudong", lat: 31.2215, lng: 121.5447 },
-    District { code: "310116", city: "上海市", name: "金山区", name_en: "Jinshan", lat: 30.7419, lng: 121.3419 },
-    District { code: "310117", city: "上海市", name: "松江区", name_en: "Songjiang", lat: 31.0323, lng: 121.2278 },
-    District { code: "310118", city: "上海市", name: "青浦区", name_en: "Qingpu", lat: 31.1497, lng: 121.1241 },
-    District { code: "310120", city: "上海市", name: "奉贤区", name_en: "Fengxian", lat: 30.9180, lng: 121.4741 },
-    District { code: "310151", city: "上海市", name: "崇明区", name_en: "Chongming", lat: 31.6230, lng: 121.3975 },
+    District {
+        code: "310101",
+        city: "上海市",
+        name: "黄浦区",
+        name_en: "Huangpu",
+        lat: 31.2317,
+        lng: 121.4846,
+    },
+    District {
+        code: "310104",
+        city: "上海市",
+        name: "徐汇区",
+        name_en: "Xuhui",
+        lat: 31.1885,
+        lng: 121.4365,
+    },
+    District {
+        code: "310105",
+        city: "上海市",
+        name: "长宁区",
+        name_en: "Changning",
+        lat: 31.2204,
+        lng: 121.4243,
+    },
+    District {
+        code: "310106",
+        city: "上海市",
+        name: "静安区",
+        name_en: "Jing'an",
+        lat: 31.2290,
+        lng: 121.4479,
+    },
+    District {
+        code: "310107",
+        city: "上海市",
+        name: "普陀区",
+        name_en: "Putuo",
+        lat: 31.2495,
+        lng: 121.3968,
+    },
+    District {
+        code: "310109",
+        city: "上海市",
+        name: "虹口区",
+        name_en: "Hongkou",
+        lat: 31.2646,
+        lng: 121.5052,
+    },
+    District {
+        code: "310110",
+        city: "上海市",
+        name: "杨浦区",
+        name_en: "Yangpu",
+        lat: 31.2595,
+        lng: 121.5260,
+    },
+    District {
+        code: "310112",
+        city: "上海市",
+        name: "闵行区",
+        name_en: "Minhang",
+        lat: 31.1128,
+        lng: 121.3817,
+    },
+    District {
+        code: "310113",
+        city: "上海市",
+        name: "宝山区",
+        name_en: "Baoshan",
+        lat: 31.4045,
+        lng: 121.4891,
+    },
+    District {
+        code: "310114",
+        city: "上海市",
+        name: "嘉定区",
+        name_en: "Jiading",
+        lat: 31.3747,
+        lng: 121.2655,
+    },
+    District {
+        code: "310115",
+        city: "上海市",
+        name: "浦东新区",
+        name_en: "Pudong",
+        lat: 31.2215,
+        lng: 121.5447,
+    },
+    District {
+        code: "310116",
+        city: "上海市",
+        name: "金山区",
+        name_en: "Jinshan",
+        lat: 30.7419,
+        lng: 121.3419,
+    },
+    District {
+        code: "310117",
+        city: "上海市",
+        name: "松江区",
+        name_en: "Songjiang",
+        lat: 31.0323,
+        lng: 121.2278,
+    },
+    District {
+        code: "310118",
+        city: "上海市",
+        name: "青浦区",
+        name_en: "Qingpu",
+        lat: 31.1497,
+        lng: 121.1241,
+    },
+    District {
+        code: "310120",
+        city: "上海市",
+        name: "奉贤区",
+        name_en: "Fengxian",
+        lat: 30.9180,
+        lng: 121.4741,
+    },
+    District {
+        code: "310151",
+        city: "上海市",
+        name: "崇明区",
+        name_en: "Chongming",
+        lat: 31.6230,
+        lng: 121.3975,
+    },
 ];
 
 /// Looks a district up by its code.
@@ -62,7 +174,11 @@ mod tests {
         codes.dedup();
         assert_eq!(codes.len(), DISTRICTS.len());
         for d in DISTRICTS {
-            assert!((30.6..31.9).contains(&d.lat) && (120.8..122.2).contains(&d.lng), "{}", d.name);
+            assert!(
+                (30.6..31.9).contains(&d.lat) && (120.8..122.2).contains(&d.lng),
+                "{}",
+                d.name
+            );
         }
         assert_eq!(by_code("310115").map(|d| d.name), Some("浦东新区"));
         assert_eq!(to_micro_degrees(31.2215), 31_221_500);

@@ -79,6 +79,11 @@ typed_id!(
     SessionId
 );
 
+typed_id!(
+    /// One HTTP request (for logs and the `x-request-id` header).
+    RequestId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,8 +97,18 @@ mod tests {
 
     #[test]
     fn malformed_ids_are_rejected() {
-        for bad in ["", "1", "not-a-uuid", "0192e0c4d8a07c4f8b1a3e2f1d0c9b8a7", "0192e0c4-d8a0-7c4f-8b1a-3e2f1d0c9b8g"] {
-            assert_eq!(bad.parse::<UserId>(), Err(DomainError::MalformedId), "{bad}");
+        for bad in [
+            "",
+            "1",
+            "not-a-uuid",
+            "0192e0c4d8a07c4f8b1a3e2f1d0c9b8a7",
+            "0192e0c4-d8a0-7c4f-8b1a-3e2f1d0c9b8g",
+        ] {
+            assert_eq!(
+                bad.parse::<UserId>(),
+                Err(DomainError::MalformedId),
+                "{bad}"
+            );
         }
     }
 }

@@ -10,11 +10,18 @@ impl Phone {
     /// Normalises spaces, `-` and a `+86`/`86`/`0086` prefix, then accepts only `1[3-9]` followed
     /// by nine digits.
     pub fn parse(input: &str) -> Result<Self, DomainError> {
-        let compact: String = input.chars().filter(|c| !matches!(c, ' ' | '-' | '\u{3000}')).collect();
+        let compact: String = input
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}'))
+            .collect();
         let digits = compact
             .strip_prefix("+86")
             .or_else(|| compact.strip_prefix("0086"))
-            .or_else(|| (compact.len() == 13).then(|| compact.strip_prefix("86")).flatten())
+            .or_else(|| {
+                (compact.len() == 13)
+                    .then(|| compact.strip_prefix("86"))
+                    .flatten()
+            })
             .unwrap_or(&compact);
         let bytes = digits.as_bytes();
         let valid = bytes.len() == 11
@@ -70,14 +77,31 @@ mod tests {
 
     #[test]
     fn accepts_common_spellings() {
-        for s in ["13812345678", "138 1234 5678", "138-1234-5678", "+86 138 1234 5678", "+8613812345678", "8613812345678", "0086 13812345678"] {
+        for s in [
+            "13812345678",
+            "138 1234 5678",
+            "138-1234-5678",
+            "+86 138 1234 5678",
+            "+8613812345678",
+            "8613812345678",
+            "0086 13812345678",
+        ] {
             assert_eq!(Phone::parse(s).unwrap().as_str(), "13812345678", "{s}");
         }
     }
 
     #[test]
     fn rejects_non_mobile_numbers() {
-        for s in ["", "12812345678", "1381234567", "138123456789", "1381234567a", "021-12345678", "+85213812345678", "１３８１２３４５６７８"] {
+        for s in [
+            "",
+            "12812345678",
+            "1381234567",
+            "138123456789",
+            "1381234567a",
+            "021-12345678",
+            "+85213812345678",
+            "１３８１２３４５６７８",
+        ] {
             assert_eq!(Phone::parse(s), Err(DomainError::InvalidPhone), "{s}");
         }
     }

@@ -1,7 +1,10 @@
 //! Rules for SMS login codes: six digits, five minutes, five tries, a resend cooldown and daily
 //! limits. The decision functions are pure so the rules are tested without a database.
 
-use crate::{DomainError, time::{DAY_MS, MINUTE_MS, SECOND_MS, Timestamp}};
+use crate::{
+    DomainError,
+    time::{DAY_MS, MINUTE_MS, SECOND_MS, Timestamp},
+};
 
 /// How long a code is valid.
 pub const CODE_TTL_MS: i64 = 5 * MINUTE_MS;
@@ -74,7 +77,9 @@ pub fn may_send(ctx: SendContext, now: Timestamp) -> Result<(), SendRefusal> {
         let elapsed = now.millis() - last.millis();
         if elapsed < RESEND_COOLDOWN_MS {
             let remaining = RESEND_COOLDOWN_MS - elapsed;
-            return Err(SendRefusal::Cooldown { retry_after_secs: (remaining + SECOND_MS - 1) / SECOND_MS });
+            return Err(SendRefusal::Cooldown {
+                retry_after_secs: (remaining + SECOND_MS - 1) / SECOND_MS,
+            });
         }
     }
     if ctx.sent_to_phone_today >= DAILY_PER_PHONE {
@@ -111,14 +116,18 @@ pub enum Verdict {
 /// Checks a submitted code against the issued one. `matches` is the constant-time comparison
 /// result of the hashes, computed by the caller.
 pub fn verify(issued: Option<IssuedCode>, matches: bool, now: Timestamp) -> Verdict {
-    let Some(code) = issued else { return Verdict::Unusable };
+    let Some(code) = issued else {
+        return Verdict::Unusable;
+    };
     if code.spent || code.attempts >= MAX_ATTEMPTS || now >= code.expires_at {
         return Verdict::Unusable;
     }
     if matches {
         Verdict::Accept
     } else {
-        Verdict::Wrong { burned: code.attempts + 1 >= MAX_ATTEMPTS }
+        Verdict::Wrong {
+            burned: code.attempts + 1 >= MAX_ATTEMPTS,
+        }
     }
 }
 
@@ -127,30 +136,54 @@ mod tests {
     use super::*;
 
     fn ctx(last: Option<i64>, phone: i64, ip: i64) -> SendContext {
-        SendContext { last_sent_to_phone: last.map(Timestamp), sent_to_phone_today: phone, sent_from_ip_today: ip }
+        SendContext {
+            last_sent_to_phone: last.map(Timestamp),
+            sent_to_phone_today: phone,
+            sent_from_ip_today: ip,
+        }
     }
 
     #[test]
     fn resend_waits_sixty_seconds() {
         let now = Timestamp(1_000_000);
-        assert_eq!(may_send(ctx(Some(1_000_000 - 59_001), 1, 1), now), Err(SendRefusal::Cooldown { retry_after_secs: 1 }));
+        assert_eq!(
+            may_send(ctx(Some(1_000_000 - 59_001), 1, 1), now),
+            Err(SendRefusal::Cooldown {
+                retry_after_secs: 1
+            })
+        );
         assert_eq!(may_send(ctx(Some(1_000_000 - 60_000), 1, 1), now), Ok(()));
     }
 
     #[test]
     fn daily_limits_apply_per_phone_and_per_ip() {
         let now = Timestamp(10 * DAY_MS);
-        assert_eq!(may_send(ctx(None, DAILY_PER_PHONE, 0), now), Err(SendRefusal::PhoneDailyLimit));
-        assert_eq!(may_send(ctx(None, 0, DAILY_PER_IP), now), Err(SendRefusal::IpDailyLimit));
+        assert_eq!(
+            may_send(ctx(None, DAILY_PER_PHONE, 0), now),
+            Err(SendRefusal::PhoneDailyLimit)
+        );
+        assert_eq!(
+            may_send(ctx(None, 0, DAILY_PER_IP), now),
+            Err(SendRefusal::IpDailyLimit)
+        );
     }
 
     #[test]
     fn the_fifth_wrong_try_burns_the_code_and_a_right_one_after_is_refused() {
         let now = Timestamp(0);
-        let mut code = IssuedCode { expires_at: Timestamp(CODE_TTL_MS), attempts: 0, spent: false };
+        let mut code = IssuedCode {
+            expires_at: Timestamp(CODE_TTL_MS),
+            attempts: 0,
+            spent: false,
+        };
         for i in 0..MAX_ATTEMPTS {
             let v = verify(Some(code), false, now);
-            assert_eq!(v, Verdict::Wrong { burned: i == MAX_ATTEMPTS - 1 });
+            assert_eq!(
+                v,
+                Verdict::Wrong {
+                    burned: i == MAX_ATTEMPTS - 1
+                }
+            );
             code.attempts += 1;
         }
         assert_eq!(verify(Some(code), true, now), Verdict::Unusable);
@@ -158,9 +191,19 @@ mod tests {
 
     #[test]
     fn an_expired_code_is_unusable() {
-        let code = IssuedCode { expires_at: Timestamp(CODE_TTL_MS), attempts: 0, spent: false };
-        assert_eq!(verify(Some(code), true, Timestamp(CODE_TTL_MS - 1)), Verdict::Accept);
-        assert_eq!(verify(Some(code), true, Timestamp(CODE_TTL_MS)), Verdict::Unusable);
+        let code = IssuedCode {
+            expires_at: Timestamp(CODE_TTL_MS),
+            attempts: 0,
+            spent: false,
+        };
+        assert_eq!(
+            verify(Some(code), true, Timestamp(CODE_TTL_MS - 1)),
+            Verdict::Accept
+        );
+        assert_eq!(
+            verify(Some(code), true, Timestamp(CODE_TTL_MS)),
+            Verdict::Unusable
+        );
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! tests advance time instead of sleeping. Display is in the city's local time (UTC+8).
 
 /// A point in time, in milliseconds since the unix epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Timestamp(pub i64);
 
 /// One second in milliseconds.
@@ -70,6 +72,9 @@ mod tests {
     #[test]
     fn local_display_is_utc_plus_eight() {
         // 2026-01-01T00:00:00Z is 08:00 in Shanghai.
-        assert_eq!(Timestamp(1_767_225_600_000).local_display(), "2026-01-01 08:00");
+        assert_eq!(
+            Timestamp(1_767_225_600_000).local_display(),
+            "2026-01-01 08:00"
+        );
     }
 }

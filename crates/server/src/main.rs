@@ -1,1 +1,259 @@
-fn main() {}
+//! The `linli` binary: `serve` (default), `migrate`, `seed-demo`, `admin create`,
+//! `check-config`. The only place that reads configuration or the environment.
+
+mod config;
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use config::{Config, LogFormat, Mode};
+use linli_app::{App, AppConfig, Secret, crypto, jobs::JobRunner, seed};
+use linli_domain::time::SystemClock;
+use linli_store::{Backend, Store, sql};
+use linli_web::{AppState, WebConfig};
+
+/// Linli (邻里): a local-services platform.
+#[derive(Parser, Debug)]
+#[command(name = "linli", version, about)]
+struct Cli {
+    /// Path of the config file (default: ./linli.toml if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the web server and job runner (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Insert the demo data (categories, demo customers, demo operator) and exit.
+    SeedDemo,
+    /// Manage operator accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Validate the configuration and print it with secrets redacted.
+    CheckConfig,
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Create (or promote) an operator account with the super-admin role.
+    Create {
+        /// Mobile number of the operator.
+        #[arg(long)]
+        phone: String,
+        /// Password; a random one is generated and printed if omitted.
+        #[arg(long, env = "LINLI_ADMIN_PASSWORD")]
+        password: Option<String>,
+    },
+}
+
+fn init_tracing(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("{},sqlx=warn,tower_http=info", cfg.log_level))
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    match cfg.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn open_store(cfg: &Config) -> Result<sql::SqlStore> {
+    let url = cfg.effective_database_url();
+    if linli_store::sql::backend_of(&url)? == Backend::Sqlite {
+        std::fs::create_dir_all(&cfg.data_dir)
+            .with_context(|| format!("creating data dir {}", cfg.data_dir.display()))?;
+    }
+    let store = sql::connect(&url, cfg.db_max_connections)
+        .await
+        .with_context(|| format!("connecting to {}", config::redact_url(&url)))?;
+    store.migrate().await.context("applying migrations")?;
+    Ok(store)
+}
+
+/// The configured secret, or one generated once and kept in the database (shared by all nodes).
+async fn secret_key(cfg: &Config, store: &dyn Store) -> Result<Secret> {
+    if let Some(k) = &cfg.secret_key {
+        return Ok(Secret::new(k.clone()));
+    }
+    let fresh = crypto::new_token()?;
+    store.put_setting("secret_key", &fresh, true).await?;
+    let stored = store
+        .setting("secret_key")
+        .await?
+        .context("secret_key missing after insert")?;
+    Ok(Secret::new(stored))
+}
+
+async fn build_app(cfg: &Config) -> Result<App> {
+    let store = open_store(cfg).await?;
+    let secret = secret_key(cfg, &store).await?;
+    let store: Arc<dyn Store> = Arc::new(store);
+    Ok(App::assemble(
+        store,
+        Arc::new(SystemClock),
+        AppConfig::new(secret, cfg.mode == Mode::Dev),
+        cfg.data_dir.join("files"),
+    ))
+}
+
+fn banner(addr: SocketAddr, cfg: &Config, backend: Backend) {
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        addr.ip().to_string()
+    };
+    println!();
+    println!("  邻里 Linli is running: http://{host}:{}", addr.port());
+    println!(
+        "  database: {}",
+        match backend {
+            Backend::Sqlite => format!("SQLite {}", cfg.data_dir.join("linli.db").display()),
+            Backend::Postgres => "PostgreSQL".into(),
+        }
+    );
+    if cfg.mode == Mode::Dev {
+        println!("  demo logins (password {}):", seed::DEMO_PASSWORD);
+        println!("    operator  {}  → /admin", seed::DEMO_ADMIN_PHONE);
+        for (phone, name) in seed::DEMO_CUSTOMERS {
+            println!("    customer  {phone}  ({name})");
+        }
+        println!(
+            "  SMS codes arrive at http://{host}:{}/dev/sms",
+            addr.port()
+        );
+        println!("  API docs: http://{host}:{}/api/docs", addr.port());
+    }
+    println!();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
+
+async fn serve(cfg: Config) -> Result<()> {
+    let addr = cfg.validate().map_err(anyhow::Error::msg)?;
+    let app = build_app(&cfg).await?;
+    if cfg.seed_demo && app.store.setting("demo_seeded").await?.is_none() {
+        seed::seed_demo(&app).await?;
+        tracing::info!("demo data seeded");
+    }
+    app.ensure_recurring_jobs().await?;
+    let state = AppState::new(
+        app.clone(),
+        WebConfig {
+            secure_cookies: cfg.secure_cookies,
+            dev_mode: cfg.mode == Mode::Dev,
+            trust_proxy: cfg.trust_proxy,
+        },
+    );
+    let router = linli_web::router(state);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    let bound = listener.local_addr()?;
+    banner(bound, &cfg, app.store.backend());
+    tracing::info!(%bound, "listening");
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let runner = tokio::spawn(
+        JobRunner::new(app.clone()).run_until(Duration::from_millis(cfg.job_poll_ms), stop_rx),
+    );
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("server error")?;
+    let _ = stop_tx.send(true);
+    let _ = runner.await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let cfg = Config::load(cli.config.as_deref())
+        .map_err(|e| anyhow::anyhow!("configuration error: {e}"))?;
+    if !matches!(cli.command, Some(Command::CheckConfig)) {
+        init_tracing(&cfg);
+    }
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cfg).await,
+        Command::Migrate => {
+            open_store(&cfg).await?;
+            println!(
+                "migrations applied to {}",
+                config::redact_url(&cfg.effective_database_url())
+            );
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let app = build_app(&cfg).await?;
+            let fresh = seed::seed_demo(&app).await?;
+            println!(
+                "{}",
+                if fresh {
+                    "demo data seeded"
+                } else {
+                    "demo data was already there (categories refreshed)"
+                }
+            );
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::Create { phone, password },
+        } => {
+            let app = build_app(&cfg).await?;
+            let (password, generated) = match password {
+                Some(p) => (p, false),
+                None => (format!("Ll{}7", &crypto::new_token()?[..14]), true),
+            };
+            let id = app
+                .bootstrap_admin(&phone, &password)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("operator account {id} has the super-admin role");
+            if generated {
+                println!("generated password (shown once): {password}");
+            }
+            Ok(())
+        }
+        Command::CheckConfig => match cfg.validate() {
+            Ok(_) => {
+                println!("{cfg:#?}");
+                println!("configuration OK");
+                Ok(())
+            }
+            Err(e) => {
+                eprintln!("configuration error: {e}");
+                std::process::exit(2);
+            }
+        },
+    }
+}

@@ -76,7 +76,13 @@ pub trait Store: Send + Sync + 'static {
     /// Looks an account up by id.
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRow>>;
     /// Sets a new password hash and revokes every token of the user except `keep_family`.
-    async fn change_password(&self, id: UserId, hash: &str, keep_family: Option<SessionId>, now: Timestamp) -> StoreResult<()>;
+    async fn change_password(
+        &self,
+        id: UserId,
+        hash: &str,
+        keep_family: Option<SessionId>,
+        now: Timestamp,
+    ) -> StoreResult<()>;
     /// Updates the nickname.
     async fn update_nickname(&self, id: UserId, nickname: &str, now: Timestamp) -> StoreResult<()>;
     /// Sets the stored avatar object name.
@@ -84,7 +90,12 @@ pub trait Store: Send + Sync + 'static {
     /// Enables or disables an account; disabling revokes all its tokens.
     async fn set_user_status(&self, id: UserId, status: &str, now: Timestamp) -> StoreResult<()>;
     /// A page of accounts, newest first, optionally filtered by a phone substring.
-    async fn list_users(&self, phone_contains: Option<&str>, limit: i64, offset: i64) -> StoreResult<(Vec<UserRow>, i64)>;
+    async fn list_users(
+        &self,
+        phone_contains: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<UserRow>, i64)>;
     /// Counts accounts.
     async fn count_users(&self) -> StoreResult<i64>;
 
@@ -92,20 +103,39 @@ pub trait Store: Send + Sync + 'static {
     /// Stores new tokens (a page session, or an access + refresh pair) atomically.
     async fn insert_tokens(&self, tokens: &[NewToken]) -> StoreResult<()>;
     /// A live token (not expired, used or revoked) of the given kind, with its account.
-    async fn live_token(&self, hash: &str, kind: TokenKind, now: Timestamp) -> StoreResult<Option<TokenRow>>;
+    async fn live_token(
+        &self,
+        hash: &str,
+        kind: TokenKind,
+        now: Timestamp,
+    ) -> StoreResult<Option<TokenRow>>;
     /// Uses a refresh token once and stores its successors in the same transaction.
-    async fn rotate_refresh(&self, hash: &str, successors: &[NewToken], now: Timestamp) -> StoreResult<RefreshOutcome>;
+    async fn rotate_refresh(
+        &self,
+        hash: &str,
+        successors: &[NewToken],
+        now: Timestamp,
+    ) -> StoreResult<RefreshOutcome>;
     /// Revokes every token of one family (a logout).
     async fn revoke_family(&self, family: SessionId, now: Timestamp) -> StoreResult<()>;
     /// Revokes every token of a user except one family (log out elsewhere).
-    async fn revoke_user_tokens(&self, user: UserId, keep_family: Option<SessionId>, now: Timestamp) -> StoreResult<u64>;
+    async fn revoke_user_tokens(
+        &self,
+        user: UserId,
+        keep_family: Option<SessionId>,
+        now: Timestamp,
+    ) -> StoreResult<u64>;
     /// Deletes tokens that expired before `before`.
     async fn purge_tokens(&self, before: Timestamp) -> StoreResult<u64>;
 
     // ---- SMS ----
     /// Atomically applies the resend cooldown and daily limits of [`linli_domain::sms::may_send`]
     /// and, if allowed, records a new code and the outgoing message. Refusals change nothing.
-    async fn issue_sms_code(&self, code: &NewSmsCode, now: Timestamp) -> StoreResult<Result<(), SendRefusal>>;
+    async fn issue_sms_code(
+        &self,
+        code: &NewSmsCode,
+        now: Timestamp,
+    ) -> StoreResult<Result<(), SendRefusal>>;
     /// The newest code issued to a phone.
     async fn latest_sms_code(&self, phone: &str) -> StoreResult<Option<SmsCodeRow>>;
     /// Counts a wrong try; burns the code when the limit is reached. Returns false if it was
@@ -154,11 +184,22 @@ pub trait Store: Send + Sync + 'static {
     /// Schedules a job; a duplicate `dedupe_key` is ignored and returns false.
     async fn enqueue_job(&self, job: &NewJob, now: Timestamp) -> StoreResult<bool>;
     /// Claims up to `limit` due jobs (pending, or running with an expired lease) for `lease_ms`.
-    async fn claim_jobs(&self, now: Timestamp, lease_ms: i64, limit: i64) -> StoreResult<Vec<JobRow>>;
+    async fn claim_jobs(
+        &self,
+        now: Timestamp,
+        lease_ms: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<JobRow>>;
     /// Marks a claimed job done.
     async fn finish_job(&self, id: JobId, now: Timestamp) -> StoreResult<()>;
     /// Records a failure; reschedules at `retry_at` or marks failed when `None`.
-    async fn fail_job(&self, id: JobId, error: &str, retry_at: Option<Timestamp>, now: Timestamp) -> StoreResult<()>;
+    async fn fail_job(
+        &self,
+        id: JobId,
+        error: &str,
+        retry_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> StoreResult<()>;
     /// Counts jobs by status.
     async fn job_counts(&self) -> StoreResult<Vec<(String, i64)>>;
 

@@ -30,6 +30,10 @@ impl FakeClock {
     pub fn advance_ms(&self, ms: i64) {
         self.0.fetch_add(ms, Ordering::SeqCst);
     }
+    /// The current time plus `ms`.
+    pub fn now_plus(&self, ms: i64) -> Timestamp {
+        Timestamp(self.0.load(Ordering::SeqCst) + ms)
+    }
     /// Moves time forward by seconds.
     pub fn advance_secs(&self, secs: i64) {
         self.advance_ms(secs * 1000);
@@ -50,7 +54,9 @@ impl Clock for FakeClock {
 
 /// Whether this run must not skip anything (`CI=true`).
 pub fn in_ci() -> bool {
-    std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false)
+    std::env::var("CI")
+        .map(|v| v == "true" || v == "1")
+        .unwrap_or(false)
 }
 
 /// The PostgreSQL admin URL for tests, if configured. Under CI its absence is a failure.
@@ -58,7 +64,10 @@ pub fn postgres_url() -> Option<String> {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(u) if !u.is_empty() => Some(u),
         _ => {
-            assert!(!in_ci(), "CI=true requires TEST_DATABASE_URL: PostgreSQL tests may not be skipped");
+            assert!(
+                !in_ci(),
+                "CI=true requires TEST_DATABASE_URL: PostgreSQL tests may not be skipped"
+            );
             None
         }
     }
@@ -98,8 +107,12 @@ pub async fn fresh_database_url(backend: Backend) -> Option<(String, Option<std:
             let admin = postgres_url()?;
             sqlx::any::install_default_drivers();
             let name = format!("linli_t_{tag}");
-            let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap_or_else(|e| panic!("connect {admin}: {e}"));
-            conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap_or_else(|e| panic!("create db: {e}"));
+            let mut conn = sqlx::AnyConnection::connect(&admin)
+                .await
+                .unwrap_or_else(|e| panic!("connect {admin}: {e}"));
+            conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .await
+                .unwrap_or_else(|e| panic!("create db: {e}"));
             let _ = conn.close().await;
             Some((replace_db_name(&admin, &name), None))
         }
@@ -112,7 +125,10 @@ pub fn replace_db_name(url: &str, name: &str) -> String {
         Some((b, q)) => (b, Some(q)),
         None => (url, None),
     };
-    let prefix_end = base.rfind('/').filter(|&i| i > "postgres://".len()).unwrap_or(base.len());
+    let prefix_end = base
+        .rfind('/')
+        .filter(|&i| i > "postgres://".len())
+        .unwrap_or(base.len());
     let mut out = format!("{}/{}", &base[..prefix_end], name);
     if let Some(q) = query {
         out.push('?');
@@ -124,9 +140,18 @@ pub fn replace_db_name(url: &str, name: &str) -> String {
 /// A fresh migrated store on `backend`, or `None` when PostgreSQL is not configured outside CI.
 pub async fn fresh_db(backend: Backend) -> Option<TestDb> {
     let (url, sqlite_path) = fresh_database_url(backend).await?;
-    let store = sql::connect(&url, 8).await.unwrap_or_else(|e| panic!("connect {url}: {e}"));
-    store.migrate().await.unwrap_or_else(|e| panic!("migrate: {e}"));
-    Some(TestDb { store, url, sqlite_path })
+    let store = sql::connect(&url, 8)
+        .await
+        .unwrap_or_else(|e| panic!("connect {url}: {e}"));
+    store
+        .migrate()
+        .await
+        .unwrap_or_else(|e| panic!("migrate: {e}"));
+    Some(TestDb {
+        store,
+        url,
+        sqlite_path,
+    })
 }
 
 /// Runs the body once per backend: `backend_test!(name, |db: TestDb| async move { … });`
@@ -139,7 +164,9 @@ macro_rules! backend_test {
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let db = $crate::fresh_db($crate::Backend::Sqlite).await.expect("sqlite is always available");
+                let db = $crate::fresh_db($crate::Backend::Sqlite)
+                    .await
+                    .expect("sqlite is always available");
                 ($body)(db).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -160,7 +187,13 @@ mod tests {
 
     #[test]
     fn db_name_is_replaced() {
-        assert_eq!(replace_db_name("postgres://u@127.0.0.1:5432/test", "x"), "postgres://u@127.0.0.1:5432/x");
-        assert_eq!(replace_db_name("postgres://u@127.0.0.1:5432/test?sslmode=disable", "x"), "postgres://u@127.0.0.1:5432/x?sslmode=disable");
+        assert_eq!(
+            replace_db_name("postgres://u@127.0.0.1:5432/test", "x"),
+            "postgres://u@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            replace_db_name("postgres://u@127.0.0.1:5432/test?sslmode=disable", "x"),
+            "postgres://u@127.0.0.1:5432/x?sslmode=disable"
+        );
     }
 }

@@ -1,1 +1,59 @@
-//! placeholder
+//! The HTTP face of Linli: the JSON API under `/api/v1` (with its OpenAPI document), the
+//! server-rendered customer pages at `/`, the provider console at `/pro` and the admin console
+//! at `/admin`, plus health, readiness and metrics endpoints.
+//!
+//! Every route is added through [`access::Routes`], which records who may call it; a route
+//! layer refuses any request whose route has no declaration, so a forgotten declaration is a
+//! closed door, not an open one.
+
+pub mod access;
+pub mod api;
+pub mod assets;
+pub mod csrf;
+pub mod error;
+pub mod extract;
+pub mod i18n;
+pub mod metrics;
+pub mod pages;
+pub mod security;
+pub mod session;
+pub mod state;
+
+use axum::{Router, extract::DefaultBodyLimit, middleware};
+pub use state::{AppState, WebConfig};
+
+/// Largest request body accepted anywhere except uploads.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// All routes with their access declarations (used by the router and by tests).
+pub fn routes(dev_mode: bool) -> access::Routes {
+    let r = access::Routes::new();
+    let r = security::routes(r);
+    let r = assets::routes(r);
+    let r = api::routes(r);
+    pages::routes(r, dev_mode)
+}
+
+/// Builds the full application router with its middleware stack.
+pub fn router(state: AppState) -> Router {
+    let (router, table) = routes(state.web.dev_mode).finish();
+    let state = state.with_routes(table);
+    let router = router
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            access::enforce,
+        ))
+        .fallback(pages::errors::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::resolve_actor,
+        ))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .with_state(state);
+    security::apply(router)
+}

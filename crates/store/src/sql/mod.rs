@@ -8,11 +8,7 @@ mod store_impl;
 
 use std::str::FromStr;
 
-use sqlx::{
-    Any, AnyPool, Executor, Transaction,
-    any::AnyPoolOptions,
-    migrate::Migrator,
-};
+use sqlx::{Any, AnyPool, Executor, Transaction, any::AnyPoolOptions, migrate::Migrator};
 
 use crate::{Backend, StoreError, StoreResult};
 
@@ -33,7 +29,9 @@ pub fn backend_of(url: &str) -> StoreResult<Backend> {
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Ok(Backend::Postgres)
     } else {
-        Err(StoreError::Corrupt("database url must start with sqlite: or postgres:".into()))
+        Err(StoreError::Corrupt(
+            "database url must start with sqlite: or postgres:".into(),
+        ))
     }
 }
 
@@ -103,5 +101,6 @@ fn map_err(e: sqlx::Error) -> StoreError {
 
 /// Parses a stored id column.
 fn parse_id<T: FromStr>(s: &str) -> StoreResult<T> {
-    s.parse().map_err(|_| StoreError::Corrupt(format!("bad id {s}")))
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("bad id {s}")))
 }

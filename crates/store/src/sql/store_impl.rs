@@ -14,8 +14,9 @@ use super::{
     map_err, parse_id,
 };
 use crate::{
-    AddressRow, Backend, CategoryRow, JobRow, NewJob, NewSmsCode, NewToken, NewUser, RefreshOutcome, RoleRow,
-    SmsCodeRow, SmsOutboxRow, Store, StoreError, StoreResult, TokenKind, TokenRow, UserRow,
+    AddressRow, Backend, CategoryRow, JobRow, NewJob, NewSmsCode, NewToken, NewUser,
+    RefreshOutcome, RoleRow, SmsCodeRow, SmsOutboxRow, Store, StoreError, StoreResult, TokenKind,
+    TokenRow, UserRow,
 };
 
 const INSERT_TOKEN: &str = "INSERT INTO auth_tokens (id, user_id, kind, token_hash, family_id, created_at, expires_at) \
@@ -64,29 +65,44 @@ impl Store for SqlStore {
     }
 
     async fn user_by_phone(&self, phone: &str) -> StoreResult<Option<UserRow>> {
-        let row = sqlx::query(concat!("SELECT ", user_cols!(), " FROM users u WHERE u.phone = $1"))
-            .bind(phone)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_cols!(),
+            " FROM users u WHERE u.phone = $1"
+        ))
+        .bind(phone)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(decode::user).transpose()
     }
 
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRow>> {
-        let row = sqlx::query(concat!("SELECT ", user_cols!(), " FROM users u WHERE u.id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_cols!(),
+            " FROM users u WHERE u.id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(decode::user).transpose()
     }
 
-    async fn change_password(&self, id: UserId, hash: &str, keep: Option<SessionId>, now: Timestamp) -> StoreResult<()> {
+    async fn change_password(
+        &self,
+        id: UserId,
+        hash: &str,
+        keep: Option<SessionId>,
+        now: Timestamp,
+    ) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        let done = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-            .bind(hash)
-            .bind(now.0)
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        let done =
+            sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                .bind(hash)
+                .bind(now.0)
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -107,7 +123,11 @@ impl Store for SqlStore {
             .bind(id.to_string())
             .execute(&self.pool)
             .await?;
-        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     async fn set_avatar(&self, id: UserId, avatar: &str, now: Timestamp) -> StoreResult<()> {
@@ -117,7 +137,11 @@ impl Store for SqlStore {
             .bind(id.to_string())
             .execute(&self.pool)
             .await?;
-        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     async fn set_user_status(&self, id: UserId, status: &str, now: Timestamp) -> StoreResult<()> {
@@ -132,17 +156,24 @@ impl Store for SqlStore {
             return Err(StoreError::NotFound);
         }
         if status != "active" {
-            sqlx::query("UPDATE auth_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-                .bind(now.0)
-                .bind(id.to_string())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE auth_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now.0)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
-    async fn list_users(&self, phone_contains: Option<&str>, limit: i64, offset: i64) -> StoreResult<(Vec<UserRow>, i64)> {
+    async fn list_users(
+        &self,
+        phone_contains: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<UserRow>, i64)> {
         // The filter is digits only (the caller normalises it), so LIKE needs no escaping.
         let pattern = format!("%{}%", phone_contains.unwrap_or(""));
         let rows = sqlx::query(concat!(
@@ -153,16 +184,25 @@ impl Store for SqlStore {
         .bind(offset)
         .fetch_all(&self.pool)
         .await?;
-        let total: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM users WHERE phone LIKE $1")
-            .bind(&pattern)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
-        Ok((rows.iter().map(decode::user).collect::<StoreResult<_>>()?, total))
+        let total: i64 =
+            sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM users WHERE phone LIKE $1")
+                .bind(&pattern)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?;
+        Ok((
+            rows.iter().map(decode::user).collect::<StoreResult<_>>()?,
+            total,
+        ))
     }
 
     async fn count_users(&self) -> StoreResult<i64> {
-        Ok(sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM users").fetch_one(&self.pool).await?.try_get("n")?)
+        Ok(
+            sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM users")
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?,
+        )
     }
 
     async fn insert_tokens(&self, tokens: &[NewToken]) -> StoreResult<()> {
@@ -174,7 +214,12 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn live_token(&self, hash: &str, kind: TokenKind, now: Timestamp) -> StoreResult<Option<TokenRow>> {
+    async fn live_token(
+        &self,
+        hash: &str,
+        kind: TokenKind,
+        now: Timestamp,
+    ) -> StoreResult<Option<TokenRow>> {
         let row = sqlx::query(concat!(
             "SELECT t.family_id, t.expires_at, ", user_cols!(),
             " FROM auth_tokens t JOIN users u ON u.id = t.user_id \
@@ -194,7 +239,12 @@ impl Store for SqlStore {
         }))
     }
 
-    async fn rotate_refresh(&self, hash: &str, successors: &[NewToken], now: Timestamp) -> StoreResult<RefreshOutcome> {
+    async fn rotate_refresh(
+        &self,
+        hash: &str,
+        successors: &[NewToken],
+        now: Timestamp,
+    ) -> StoreResult<RefreshOutcome> {
         let mut tx = self.write_tx().await?;
         let row = sqlx::query(
             "SELECT t.user_id, t.family_id, t.used_at, t.revoked_at, t.expires_at, u.status FROM auth_tokens t \
@@ -203,7 +253,9 @@ impl Store for SqlStore {
         .bind(hash)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(row) = row else { return Ok(RefreshOutcome::Invalid) };
+        let Some(row) = row else {
+            return Ok(RefreshOutcome::Invalid);
+        };
         let family: String = row.try_get("family_id")?;
         let used: Option<i64> = row.try_get("used_at")?;
         let revoked: Option<i64> = row.try_get("revoked_at")?;
@@ -223,11 +275,13 @@ impl Store for SqlStore {
             return Ok(RefreshOutcome::Invalid);
         }
         // Only one concurrent presenter can flip used_at; the loser sees zero rows.
-        let flipped = sqlx::query("UPDATE auth_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
-            .bind(now.0)
-            .bind(hash)
-            .execute(&mut *tx)
-            .await?;
+        let flipped = sqlx::query(
+            "UPDATE auth_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
+        )
+        .bind(now.0)
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
         if flipped.rows_affected() != 1 {
             return Ok(RefreshOutcome::Invalid);
         }
@@ -241,19 +295,28 @@ impl Store for SqlStore {
             insert_token(&mut tx, t).await?;
         }
         tx.commit().await?;
-        Ok(RefreshOutcome::Rotated { user_id: parse_id(&row.try_get::<String, _>("user_id")?)? })
+        Ok(RefreshOutcome::Rotated {
+            user_id: parse_id(&row.try_get::<String, _>("user_id")?)?,
+        })
     }
 
     async fn revoke_family(&self, family: SessionId, now: Timestamp) -> StoreResult<()> {
-        sqlx::query("UPDATE auth_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL")
-            .bind(now.0)
-            .bind(family.to_string())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE auth_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now.0)
+        .bind(family.to_string())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
-    async fn revoke_user_tokens(&self, user: UserId, keep: Option<SessionId>, now: Timestamp) -> StoreResult<u64> {
+    async fn revoke_user_tokens(
+        &self,
+        user: UserId,
+        keep: Option<SessionId>,
+        now: Timestamp,
+    ) -> StoreResult<u64> {
         let done = sqlx::query("UPDATE auth_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND family_id <> $3")
             .bind(now.0)
             .bind(user.to_string())
@@ -264,32 +327,46 @@ impl Store for SqlStore {
     }
 
     async fn purge_tokens(&self, before: Timestamp) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM auth_tokens WHERE expires_at < $1").bind(before.0).execute(&self.pool).await?;
+        let done = sqlx::query("DELETE FROM auth_tokens WHERE expires_at < $1")
+            .bind(before.0)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected())
     }
 
-    async fn issue_sms_code(&self, code: &NewSmsCode, now: Timestamp) -> StoreResult<Result<(), SendRefusal>> {
+    async fn issue_sms_code(
+        &self,
+        code: &NewSmsCode,
+        now: Timestamp,
+    ) -> StoreResult<Result<(), SendRefusal>> {
         let mut tx = self.write_tx().await?;
         let since = now.0 - DAILY_WINDOW_MS;
-        let last: Option<i64> = sqlx::query("SELECT last_sent_at FROM sms_phone_state WHERE phone = $1")
-            .bind(&code.phone)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| r.try_get("last_sent_at"))
-            .transpose()?;
+        let last: Option<i64> =
+            sqlx::query("SELECT last_sent_at FROM sms_phone_state WHERE phone = $1")
+                .bind(&code.phone)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("last_sent_at"))
+                .transpose()?;
         let phone_n: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM sms_codes WHERE phone = $1 AND created_at > $2")
             .bind(&code.phone)
             .bind(since)
             .fetch_one(&mut *tx)
             .await?
             .try_get("n")?;
-        let ip_n: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM sms_codes WHERE ip = $1 AND created_at > $2")
-            .bind(&code.ip)
-            .bind(since)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("n")?;
-        let ctx = SendContext { last_sent_to_phone: last.map(Timestamp), sent_to_phone_today: phone_n, sent_from_ip_today: ip_n };
+        let ip_n: i64 = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM sms_codes WHERE ip = $1 AND created_at > $2",
+        )
+        .bind(&code.ip)
+        .bind(since)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+        let ctx = SendContext {
+            last_sent_to_phone: last.map(Timestamp),
+            sent_to_phone_today: phone_n,
+            sent_from_ip_today: ip_n,
+        };
         if let Err(refusal) = may_send(ctx, now) {
             return Ok(Err(refusal));
         }
@@ -306,7 +383,9 @@ impl Store for SqlStore {
         .execute(&mut *tx)
         .await?;
         if claimed.rows_affected() != 1 {
-            return Ok(Err(SendRefusal::Cooldown { retry_after_secs: RESEND_COOLDOWN_MS / 1000 }));
+            return Ok(Err(SendRefusal::Cooldown {
+                retry_after_secs: RESEND_COOLDOWN_MS / 1000,
+            }));
         }
         // Older unspent codes of this phone stop working: only the newest is valid.
         sqlx::query("UPDATE sms_codes SET spent = 1 WHERE phone = $1 AND spent = 0")
@@ -354,7 +433,10 @@ impl Store for SqlStore {
     }
 
     async fn consume_sms_code(&self, id: &str) -> StoreResult<bool> {
-        let done = sqlx::query("UPDATE sms_codes SET spent = 1 WHERE id = $1 AND spent = 0").bind(id).execute(&self.pool).await?;
+        let done = sqlx::query("UPDATE sms_codes SET spent = 1 WHERE id = $1 AND spent = 0")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -375,7 +457,13 @@ impl Store for SqlStore {
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
-            .map(|r| Ok(SmsOutboxRow { phone: r.try_get("phone")?, body: r.try_get("body")?, created_at: decode::ts(r, "created_at")? }))
+            .map(|r| {
+                Ok(SmsOutboxRow {
+                    phone: r.try_get("phone")?,
+                    body: r.try_get("body")?,
+                    created_at: decode::ts(r, "created_at")?,
+                })
+            })
             .collect()
     }
 
@@ -404,11 +492,12 @@ impl Store for SqlStore {
             .await?
             .map(|r| r.try_get("user_id"))
             .transpose()?;
-        let existing: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM addresses WHERE user_id = $1")
-            .bind(a.user_id.to_string())
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("n")?;
+        let existing: i64 =
+            sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM addresses WHERE user_id = $1")
+                .bind(a.user_id.to_string())
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
         // The first address is the default whatever the form said.
         let make_default = a.is_default || existing == 0 || (existing == 1 && owner.is_some());
         if make_default {
@@ -468,9 +557,14 @@ impl Store for SqlStore {
             .bind(user.to_string())
             .fetch_optional(&mut *tx)
             .await?;
-        let Some(row) = row else { return Err(StoreError::NotFound) };
+        let Some(row) = row else {
+            return Err(StoreError::NotFound);
+        };
         let was_default = decode::flag(&row, "is_default")?;
-        sqlx::query("DELETE FROM addresses WHERE id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM addresses WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
         if was_default {
             // Promote the newest remaining address so the user keeps a default.
             sqlx::query(
@@ -486,7 +580,9 @@ impl Store for SqlStore {
     }
 
     async fn roles(&self) -> StoreResult<Vec<RoleRow>> {
-        let rows = sqlx::query("SELECT * FROM roles ORDER BY is_builtin DESC, created_at, id").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT * FROM roles ORDER BY is_builtin DESC, created_at, id")
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(decode::role).collect()
     }
 
@@ -504,21 +600,32 @@ impl Store for SqlStore {
     }
 
     async fn set_role_permissions(&self, id: RoleId, permissions: &str) -> StoreResult<()> {
-        let done = sqlx::query("UPDATE roles SET permissions = $1 WHERE id = $2 AND is_builtin = 0")
-            .bind(permissions)
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        let done =
+            sqlx::query("UPDATE roles SET permissions = $1 WHERE id = $2 AND is_builtin = 0")
+                .bind(permissions)
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     async fn grant_role(&self, user: UserId, role: RoleId) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        let exists = sqlx::query("SELECT 1 AS one FROM roles WHERE id = $1").bind(role.to_string()).fetch_optional(&mut *tx).await?;
+        let exists = sqlx::query("SELECT 1 AS one FROM roles WHERE id = $1")
+            .bind(role.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
         if exists.is_none() {
             return Err(StoreError::NotFound);
         }
-        let done = sqlx::query("UPDATE users SET is_staff = 1 WHERE id = $1").bind(user.to_string()).execute(&mut *tx).await?;
+        let done = sqlx::query("UPDATE users SET is_staff = 1 WHERE id = $1")
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -599,7 +706,9 @@ impl Store for SqlStore {
     }
 
     async fn categories(&self) -> StoreResult<Vec<CategoryRow>> {
-        let rows = sqlx::query("SELECT * FROM categories ORDER BY sort, slug").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT * FROM categories ORDER BY sort, slug")
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(decode::category).collect()
     }
 
@@ -620,7 +729,12 @@ impl Store for SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn claim_jobs(&self, now: Timestamp, lease_ms: i64, limit: i64) -> StoreResult<Vec<JobRow>> {
+    async fn claim_jobs(
+        &self,
+        now: Timestamp,
+        lease_ms: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<JobRow>> {
         let mut tx = self.write_tx().await?;
         // Backend difference: PostgreSQL lets several nodes claim disjoint jobs at once with
         // SKIP LOCKED; SQLite already holds the single write lock from BEGIN IMMEDIATE.
@@ -660,15 +774,23 @@ impl Store for SqlStore {
     }
 
     async fn finish_job(&self, id: JobId, now: Timestamp) -> StoreResult<()> {
-        sqlx::query("UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = $1 WHERE id = $2")
-            .bind(now.0)
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = $1 WHERE id = $2",
+        )
+        .bind(now.0)
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
-    async fn fail_job(&self, id: JobId, error: &str, retry_at: Option<Timestamp>, now: Timestamp) -> StoreResult<()> {
+    async fn fail_job(
+        &self,
+        id: JobId,
+        error: &str,
+        retry_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> StoreResult<()> {
         let error: String = error.chars().take(1000).collect();
         sqlx::query(
             "UPDATE jobs SET status = $1, run_at = COALESCE($2, run_at), locked_until = NULL, last_error = $3, updated_at = $4 \
@@ -688,11 +810,16 @@ impl Store for SqlStore {
         let rows = sqlx::query("SELECT status, CAST(COUNT(*) AS BIGINT) AS n FROM jobs GROUP BY status ORDER BY status")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(|r| Ok((r.try_get("status")?, r.try_get("n")?))).collect()
+        rows.iter()
+            .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
+            .collect()
     }
 
     async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
-        let row = sqlx::query("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|r| r.try_get("value")).transpose()?)
     }
 
@@ -702,7 +829,11 @@ impl Store for SqlStore {
         } else {
             "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
         };
-        let done = sqlx::query(sql).bind(key).bind(value).execute(&self.pool).await?;
+        let done = sqlx::query(sql)
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 }

@@ -1,0 +1,77 @@
+//! The JSON API under `/api/v1`, its OpenAPI document (generated from the handlers' annotations)
+//! at `/api/v1/openapi.json`, and the docs UI at `/api/docs`.
+
+pub mod admin;
+pub mod auth;
+pub mod catalog;
+pub mod me;
+
+use axum::{
+    Json,
+    http::header,
+    response::{Html, IntoResponse, Response},
+};
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+
+use crate::access::{Access, Routes};
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Linli API", version = "1", description = "邻里 local-services platform. Errors are `{code, message}`; authenticate with `Authorization: Bearer <access_token>`."),
+    paths(
+        auth::register, auth::login, auth::send_code, auth::login_sms, auth::refresh, auth::logout,
+        me::get_me, me::patch_me, me::change_password, me::put_avatar,
+        me::list_addresses, me::create_address, me::get_address, me::update_address, me::delete_address,
+        catalog::categories, catalog::districts,
+        admin::users, admin::set_status, admin::roles, admin::create_role, admin::set_permissions,
+        admin::staff, admin::grant, admin::revoke,
+    ),
+    components(schemas(crate::error::ErrorBody)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign-up, sign-in, tokens"),
+        (name = "me", description = "The signed-in account"),
+        (name = "catalog", description = "Public reference data"),
+        (name = "admin", description = "Operator console (staff permissions required)"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// API routes plus the document and docs UI.
+pub fn routes(r: Routes) -> Routes {
+    let r = r
+        .get("/api/v1/openapi.json", Access::Public, openapi_json)
+        .get("/api/docs", Access::Public, docs);
+    let r = auth::routes(r);
+    let r = me::routes(r);
+    let r = catalog::routes(r);
+    admin::routes(r)
+}
+
+async fn openapi_json() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}
+
+async fn docs() -> Response {
+    (
+        [(header::CACHE_CONTROL, "no-cache")],
+        Html(include_str!("../../static/api_docs.html")),
+    )
+        .into_response()
+}

@@ -1,0 +1,150 @@
+//! Who is calling: resolves the [`Actor`] from the page-session cookie (pages) or the bearer
+//! token (API) once per request, and the language and client IP. Also the cookie helpers.
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, FromRequestParts, Request, State},
+    http::{HeaderMap, HeaderValue, header, request::Parts},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use linli_app::Actor;
+use linli_store::TokenKind;
+
+use crate::{AppState, access::is_api, error::ApiError, i18n::Lang};
+
+/// Page session cookie.
+pub const SESSION_COOKIE: &str = "linli_sid";
+/// Language cookie.
+pub const LANG_COOKIE: &str = "linli_lang";
+
+/// Reads one cookie from request headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value. `max_age_secs = 0` deletes the cookie.
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age_secs: i64,
+    http_only: bool,
+    secure: bool,
+) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; Max-Age={max_age_secs}; SameSite=Lax");
+    if http_only {
+        c.push_str("; HttpOnly");
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=1; Max-Age=0"))
+}
+
+/// The language of this request (cookie, default zh-CN).
+pub fn lang_of(headers: &HeaderMap) -> Lang {
+    cookie(headers, LANG_COOKIE)
+        .map(Lang::from_code)
+        .unwrap_or(Lang::ZhCn)
+}
+
+/// The client's IP address as a string.
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<ClientIp>()
+            .cloned()
+            .unwrap_or_else(|| ClientIp("unknown".into())))
+    }
+}
+
+fn client_ip(req: &Request, trust_proxy: bool) -> String {
+    if trust_proxy {
+        if let Some(ip) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|s| s.parse::<std::net::IpAddr>().is_ok())
+        {
+            return ip.to_owned();
+        }
+    }
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Extractor for the resolved actor.
+pub struct CurrentActor(pub Actor);
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentActor {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<Actor>()
+                .cloned()
+                .unwrap_or(Actor::Guest),
+        ))
+    }
+}
+
+/// Outer middleware: resolves the actor, language and client IP into request extensions.
+/// The API authenticates only by bearer token and pages only by cookie, so cookies never
+/// authorise API calls (no CSRF surface there).
+pub async fn resolve_actor(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let ip = client_ip(&req, state.web.trust_proxy);
+    req.extensions_mut().insert(ClientIp(ip));
+    let lang = lang_of(req.headers());
+    req.extensions_mut().insert(lang);
+    let api = is_api(req.uri().path());
+    let credential = if api {
+        req.headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| (t.trim().to_owned(), TokenKind::Access))
+    } else {
+        cookie(req.headers(), SESSION_COOKIE).map(|c| (c.to_owned(), TokenKind::Session))
+    };
+    let actor = match credential {
+        // Secrets are 43 base64url characters; anything else cannot match and costs no query.
+        Some((secret, kind)) if secret.len() == 43 => {
+            match state.app.authenticate(&secret, kind).await {
+                Ok(a) => a,
+                Err(e) => {
+                    let err = ApiError::from(e);
+                    return if api {
+                        err.into_response()
+                    } else {
+                        crate::pages::errors::page_status(&state, &req, err.status)
+                    };
+                }
+            }
+        }
+        _ => Actor::Guest,
+    };
+    req.extensions_mut().insert(actor);
+    next.run(req).await
+}
