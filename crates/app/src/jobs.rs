@@ -71,7 +71,7 @@ impl JobRunner {
                         tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
                         // Exponential back-off: 30 s, 60 s, 120 s, … then give up.
                         let retry = (job.attempts < MAX_ATTEMPTS)
-                            .then(|| now.plus_ms(30 * SECOND_MS << job.attempts.clamp(0, 10)));
+                            .then(|| now.plus_ms((30 * SECOND_MS) << job.attempts.clamp(0, 10)));
                         self.app.store.fail_job(job.id, &e, retry, now).await?;
                     }
                 }

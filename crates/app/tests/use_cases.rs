@@ -1,5 +1,7 @@
 //! Use-case tests on both backends: accounts, SMS codes, tokens, RBAC and jobs.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
 use std::sync::Arc;
 
 use linli_app::{

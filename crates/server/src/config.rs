@@ -124,10 +124,10 @@ impl Config {
         let mut fig = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
             .merge(Env::prefixed("LINLI_"));
-        if let Ok(url) = std::env::var("DATABASE_URL") {
-            if !url.is_empty() {
-                fig = fig.merge(Serialized::default("database_url", url));
-            }
+        if let Ok(url) = std::env::var("DATABASE_URL")
+            && !url.is_empty()
+        {
+            fig = fig.merge(Serialized::default("database_url", url));
         }
         let cfg: Config = fig.extract().map_err(Box::new)?;
         Ok(cfg)
@@ -157,10 +157,10 @@ impl Config {
         if self.db_max_connections == 0 {
             return Err("db_max_connections must be at least 1".into());
         }
-        if let Some(k) = &self.secret_key {
-            if k.len() < 32 {
-                return Err("secret_key must be at least 32 characters".into());
-            }
+        if let Some(k) = &self.secret_key
+            && k.len() < 32
+        {
+            return Err("secret_key must be at least 32 characters".into());
         }
         Ok(addr)
     }
@@ -187,6 +187,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail fixes the closure's error type
     fn file_then_environment_override_defaults() {
         let dir = std::env::temp_dir().join(format!("linli-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

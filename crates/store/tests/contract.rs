@@ -1,6 +1,8 @@
 //! Store contract suite: every test runs on SQLite and, when `TEST_DATABASE_URL` is set, on
 //! PostgreSQL, each on its own fresh database.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
 use std::{collections::BTreeSet, sync::Arc};
 
 use linli_domain::{

@@ -72,17 +72,16 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 }
 
 fn client_ip(req: &Request, trust_proxy: bool) -> String {
-    if trust_proxy {
-        if let Some(ip) = req
+    if trust_proxy
+        && let Some(ip) = req
             .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
             .map(str::trim)
             .filter(|s| s.parse::<std::net::IpAddr>().is_ok())
-        {
-            return ip.to_owned();
-        }
+    {
+        return ip.to_owned();
     }
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()

@@ -91,10 +91,10 @@ impl SqlStore {
 
 /// Maps unique violations to [`StoreError::Conflict`].
 fn map_err(e: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(db) = &e {
-        if db.is_unique_violation() {
-            return StoreError::Conflict(db.constraint().unwrap_or("unique").to_owned());
-        }
+    if let sqlx::Error::Database(db) = &e
+        && db.is_unique_violation()
+    {
+        return StoreError::Conflict(db.constraint().unwrap_or("unique").to_owned());
     }
     StoreError::Database(e)
 }

@@ -81,18 +81,17 @@ async fn sign_in(
     user: &UserRow,
     next: &str,
 ) -> Response {
-    if let Some(old) = cookie(headers, SESSION_COOKIE) {
-        if let Ok(linli_app::Actor::Member(m)) = state
+    if let Some(old) = cookie(headers, SESSION_COOKIE)
+        && let Ok(linli_app::Actor::Member(m)) = state
             .app
             .authenticate(old, linli_store::TokenKind::Session)
             .await
-        {
-            let _ = state
-                .app
-                .store
-                .revoke_family(m.family, state.app.now())
-                .await;
-        }
+    {
+        let _ = state
+            .app
+            .store
+            .revoke_family(m.family, state.app.now())
+            .await;
     }
     match state.app.start_web_session(user.id).await {
         Ok(s) => {
@@ -280,10 +279,10 @@ async fn register(
 }
 
 async fn logout(State(state): State<AppState>, p: Page) -> Response {
-    if let Err(e) = state.app.logout(&p.actor()).await {
-        if !matches!(e, AppError::Unauthenticated) {
-            return super::redirect_error(&state, "/", &e);
-        }
+    if let Err(e) = state.app.logout(&p.actor()).await
+        && !matches!(e, AppError::Unauthenticated)
+    {
+        return super::redirect_error(&state, "/", &e);
     }
     let mut res = redirect_flash(&state, "/login", false, "flash.signed_out");
     res.headers_mut().append(
