@@ -117,6 +117,46 @@ impl ImageKind {
 
 /// Largest avatar accepted.
 pub const MAX_AVATAR_BYTES: usize = 2 * 1024 * 1024;
+/// Largest width or height decoded (a decompression-bomb guard).
+pub const MAX_SIDE_PIXELS: u32 = 8000;
+/// Longest side of a stored avatar.
+pub const AVATAR_SIDE: u32 = 512;
+
+/// Decodes an upload and encodes it afresh, scaled to fit `max_side`. Re-encoding drops EXIF
+/// (including GPS position) and anything smuggled after the image data. Opaque images become
+/// JPEG; images with transparency become PNG. CPU-heavy: call from a blocking thread.
+pub fn reencode(bytes: &[u8], max_side: u32) -> AppResult<(Vec<u8>, ImageKind)> {
+    use std::io::Cursor;
+
+    use image::{ImageFormat, ImageReader, Limits};
+
+    let kind = ImageKind::sniff(bytes).ok_or(AppError::BadUpload("only JPEG, PNG or WebP images are accepted"))?;
+    let format = match kind {
+        ImageKind::Jpeg => ImageFormat::Jpeg,
+        ImageKind::Png => ImageFormat::Png,
+        ImageKind::Webp => ImageFormat::WebP,
+    };
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE_PIXELS);
+    limits.max_image_height = Some(MAX_SIDE_PIXELS);
+    limits.max_alloc = Some(256 * 1024 * 1024);
+    reader.limits(limits);
+    let img = reader.decode().map_err(|_| AppError::BadUpload("the image could not be read or is too large"))?;
+    let img = if img.width() > max_side || img.height() > max_side { img.thumbnail(max_side, max_side) } else { img };
+    let mut out = Cursor::new(Vec::new());
+    let kind = if img.color().has_alpha() {
+        img.write_to(&mut out, ImageFormat::Png).map_err(|e| AppError::Internal(e.to_string()))?;
+        ImageKind::Png
+    } else {
+        let rgb = img.to_rgb8();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+            .encode_image(&rgb)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        ImageKind::Jpeg
+    };
+    Ok((out.into_inner(), kind))
+}
 
 #[cfg(test)]
 mod tests {
@@ -138,6 +178,41 @@ mod tests {
         );
         assert_eq!(ImageKind::sniff(b"GIF89a"), None);
         assert_eq!(ImageKind::sniff(b"<svg"), None);
+    }
+
+    fn jpeg_with_exif() -> Vec<u8> {
+        let img = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, y as u8 * 8, 128]));
+        let mut jpeg = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut jpeg, image::ImageFormat::Jpeg).unwrap();
+        let jpeg = jpeg.into_inner();
+        // Splice an APP1 EXIF segment with a fake GPS tag right after the SOI marker.
+        let payload = b"Exif\0\0GPSLatitude=31.2304N;GPSLongitude=121.4737E";
+        let len = u16::try_from(payload.len() + 2).unwrap().to_be_bytes();
+        let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1, len[0], len[1]];
+        out.extend_from_slice(payload);
+        out.extend_from_slice(&jpeg[2..]);
+        out
+    }
+
+    #[test]
+    fn reencoding_strips_exif_and_scales_down() {
+        let input = jpeg_with_exif();
+        assert!(input.windows(4).any(|w| w == b"Exif"));
+        let (out, kind) = reencode(&input, 16).unwrap();
+        assert_eq!(kind, ImageKind::Jpeg);
+        assert!(!out.windows(4).any(|w| w == b"Exif"), "EXIF survived");
+        assert!(!out.windows(3).any(|w| w == b"GPS"), "GPS survived");
+        let back = image::load_from_memory(&out).unwrap();
+        assert_eq!((back.width(), back.height()), (16, 12));
+    }
+
+    #[test]
+    fn broken_or_disguised_images_are_refused() {
+        assert!(matches!(reencode(b"\x89PNG\r\n\x1a\nnot really", 512), Err(AppError::BadUpload(_))));
+        assert!(matches!(reencode(b"<svg/>", 512), Err(AppError::BadUpload(_))));
+        let mut truncated = jpeg_with_exif();
+        truncated.truncate(40);
+        assert!(matches!(reencode(&truncated, 512), Err(AppError::BadUpload(_))));
     }
 
     #[tokio::test]

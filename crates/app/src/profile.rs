@@ -10,7 +10,7 @@ use linli_store::{AddressRow, CategoryRow};
 
 use crate::{
     Actor, App, AppError, AppResult,
-    files::{ImageKind, MAX_AVATAR_BYTES},
+    files::{self, MAX_AVATAR_BYTES},
 };
 
 /// The owner's view of their account (full phone: only ever shown to the owner).
@@ -125,7 +125,8 @@ impl App {
         Ok(())
     }
 
-    /// Stores a new avatar after sniffing its type and checking its size.
+    /// Stores a new avatar: size-checked, type sniffed, decoded with pixel limits and
+    /// re-encoded (EXIF and GPS dropped), scaled to fit 512 px.
     pub async fn upload_avatar(&self, actor: &Actor, bytes: &[u8]) -> AppResult<String> {
         let m = actor.member()?;
         if bytes.is_empty() {
@@ -134,11 +135,14 @@ impl App {
         if bytes.len() > MAX_AVATAR_BYTES {
             return Err(AppError::BadUpload("file too large (max 2 MB)"));
         }
-        let kind = ImageKind::sniff(bytes).ok_or(AppError::BadUpload(
-            "only JPEG, PNG or WebP images are accepted",
-        ))?;
+        let input = bytes.to_vec();
+        let (clean, kind) =
+            tokio::task::spawn_blocking(move || files::reencode(&input, files::AVATAR_SIDE))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))??;
+        // Generated name: nothing of the client's file name reaches the disk.
         let name = format!("avatars/{}.{}", AddressId::new(), kind.ext());
-        self.files.put(&name, bytes).await?;
+        self.files.put(&name, &clean).await?;
         self.store.set_avatar(m.id, &name, self.now()).await?;
         Ok(format!("/files/{name}"))
     }

@@ -520,7 +520,12 @@ backend_test!(
     |db: TestDb| async move {
         let t = TestApp::new(db).await;
         let token = t.register("13911110006").await;
-        let png: Vec<u8> = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        // A real 1×1 transparent PNG (decoded and re-encoded by the upload path).
+    let png: Vec<u8> = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=",
+    )
+    .unwrap();
         let req = axum::http::Request::put("/api/v1/me/avatar")
             .header("authorization", format!("Bearer {token}"))
             .header("content-type", "image/png")

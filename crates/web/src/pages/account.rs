@@ -76,7 +76,14 @@ async fn nickname(
     }
 }
 
-async fn avatar(State(state): State<AppState>, p: Page, mut form: Multipart) -> Response {
+async fn avatar(
+    State(state): State<AppState>,
+    p: Page,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let Ok(mut form) = form else {
+        return redirect_error(&state, "/me", &AppError::BadUpload("not a file upload"));
+    };
     let mut bytes = None;
     loop {
         match form.next_field().await {
