@@ -1,8 +1,8 @@
 //! Small cryptographic helpers: random secrets, token hashes, keyed MACs and Argon2id.
 
-use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier, password_hash::SaltString};
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use base64::Engine;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
 use crate::{AppError, AppResult};
@@ -38,7 +38,7 @@ pub fn token_hash(secret: &str) -> String {
 
 fn mac(key: &str, parts: &[&str]) -> Hmac<Sha256> {
     // HMAC accepts keys of any length, so this cannot fail.
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes())
+    let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_bytes())
         .unwrap_or_else(|_| unreachable!("hmac takes any key"));
     for p in parts {
         m.update(p.as_bytes());
@@ -62,10 +62,9 @@ pub fn keyed_hash_matches(key: &str, parts: &[&str], expected_hex: &str) -> bool
 
 /// Argon2id hash of a password (PHC string). CPU-heavy: call from a blocking thread.
 pub fn hash_password(password: &str) -> AppResult<String> {
-    let salt = SaltString::encode_b64(&random_bytes::<16>()?)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let salt = random_bytes::<16>()?;
     Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
+        .hash_password_with_salt(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| AppError::Internal(e.to_string()))
 }

@@ -130,7 +130,9 @@ pub fn reencode(bytes: &[u8], max_side: u32) -> AppResult<(Vec<u8>, ImageKind)> 
 
     use image::{ImageFormat, ImageReader, Limits};
 
-    let kind = ImageKind::sniff(bytes).ok_or(AppError::BadUpload("only JPEG, PNG or WebP images are accepted"))?;
+    let kind = ImageKind::sniff(bytes).ok_or(AppError::BadUpload(
+        "only JPEG, PNG or WebP images are accepted",
+    ))?;
     let format = match kind {
         ImageKind::Jpeg => ImageFormat::Jpeg,
         ImageKind::Png => ImageFormat::Png,
@@ -142,11 +144,18 @@ pub fn reencode(bytes: &[u8], max_side: u32) -> AppResult<(Vec<u8>, ImageKind)> 
     limits.max_image_height = Some(MAX_SIDE_PIXELS);
     limits.max_alloc = Some(256 * 1024 * 1024);
     reader.limits(limits);
-    let img = reader.decode().map_err(|_| AppError::BadUpload("the image could not be read or is too large"))?;
-    let img = if img.width() > max_side || img.height() > max_side { img.thumbnail(max_side, max_side) } else { img };
+    let img = reader
+        .decode()
+        .map_err(|_| AppError::BadUpload("the image could not be read or is too large"))?;
+    let img = if img.width() > max_side || img.height() > max_side {
+        img.thumbnail(max_side, max_side)
+    } else {
+        img
+    };
     let mut out = Cursor::new(Vec::new());
     let kind = if img.color().has_alpha() {
-        img.write_to(&mut out, ImageFormat::Png).map_err(|e| AppError::Internal(e.to_string()))?;
+        img.write_to(&mut out, ImageFormat::Png)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         ImageKind::Png
     } else {
         let rgb = img.to_rgb8();
@@ -181,7 +190,8 @@ mod tests {
     }
 
     fn jpeg_with_exif() -> Vec<u8> {
-        let img = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, y as u8 * 8, 128]));
+        let img =
+            image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, y as u8 * 8, 128]));
         let mut jpeg = std::io::Cursor::new(Vec::new());
         img.write_to(&mut jpeg, image::ImageFormat::Jpeg).unwrap();
         let jpeg = jpeg.into_inner();
@@ -208,11 +218,20 @@ mod tests {
 
     #[test]
     fn broken_or_disguised_images_are_refused() {
-        assert!(matches!(reencode(b"\x89PNG\r\n\x1a\nnot really", 512), Err(AppError::BadUpload(_))));
-        assert!(matches!(reencode(b"<svg/>", 512), Err(AppError::BadUpload(_))));
+        assert!(matches!(
+            reencode(b"\x89PNG\r\n\x1a\nnot really", 512),
+            Err(AppError::BadUpload(_))
+        ));
+        assert!(matches!(
+            reencode(b"<svg/>", 512),
+            Err(AppError::BadUpload(_))
+        ));
         let mut truncated = jpeg_with_exif();
         truncated.truncate(40);
-        assert!(matches!(reencode(&truncated, 512), Err(AppError::BadUpload(_))));
+        assert!(matches!(
+            reencode(&truncated, 512),
+            Err(AppError::BadUpload(_))
+        ));
     }
 
     #[tokio::test]

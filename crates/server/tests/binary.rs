@@ -21,11 +21,22 @@ fn temp_dir(tag: &str) -> PathBuf {
 }
 
 fn linli_domain_free_id() -> String {
-    format!("{}-{:?}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos())
+    format!(
+        "{}-{:?}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn linli(data_dir: &Path, port: u16) -> Command {
@@ -47,7 +58,12 @@ struct Server {
 impl Server {
     /// Starts `serve` and returns once the startup banner says it is listening.
     fn start(cmd: &mut Command, port: u16) -> Self {
-        let mut child = cmd.arg("serve").stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
+        let mut child = cmd
+            .arg("serve")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         loop {
             match lines.next() {
@@ -61,10 +77,18 @@ impl Server {
         Self { child, port }
     }
 
-    fn request(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, String) {
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, String) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+        let auth = token
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
         write!(
             s,
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\n\r\n{body}",
@@ -74,7 +98,10 @@ impl Server {
         let mut raw = String::new();
         s.read_to_string(&mut raw).unwrap();
         let status = raw.split(' ').nth(1).unwrap().parse().unwrap();
-        let body = raw.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+        let body = raw
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default();
         (status, body)
     }
 
@@ -95,21 +122,41 @@ impl Drop for Server {
 fn check_config_prints_the_config_without_secrets_and_rejects_bad_values() {
     let dir = temp_dir("cfg");
     let out = linli(&dir, 8080)
-        .env("DATABASE_URL", "postgres://linli:hunter2@127.0.0.1:5432/linli")
+        .env(
+            "DATABASE_URL",
+            "postgres://linli:hunter2@127.0.0.1:5432/linli",
+        )
         .env("LINLI_SECRET_KEY", "s3cret-s3cret-s3cret-s3cret-s3cret-xyz")
         .arg("check-config")
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("configuration OK") && text.contains("linli:***@"), "{text}");
-    assert!(!text.contains("hunter2") && !text.contains("s3cret"), "{text}");
+    assert!(
+        text.contains("configuration OK") && text.contains("linli:***@"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("hunter2") && !text.contains("s3cret"),
+        "{text}"
+    );
 
-    let bad = linli(&dir, 8080).env("LINLI_LISTEN", "not-an-address").arg("check-config").output().unwrap();
+    let bad = linli(&dir, 8080)
+        .env("LINLI_LISTEN", "not-an-address")
+        .arg("check-config")
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("listen"));
-    let unknown = linli(&dir, 8080).env("LINLI_NO_SUCH_KEY", "1").arg("check-config").output().unwrap();
-    assert!(!unknown.status.success(), "unknown LINLI_ settings are an error, not silently ignored");
+    let unknown = linli(&dir, 8080)
+        .env("LINLI_NO_SUCH_KEY", "1")
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert!(
+        !unknown.status.success(),
+        "unknown LINLI_ settings are an error, not silently ignored"
+    );
 }
 
 #[test]
@@ -117,24 +164,59 @@ fn the_embedded_default_seeds_once_and_keeps_data_across_restarts() {
     let dir = temp_dir("serve");
     let port = free_port();
     let first = Server::start(&mut linli(&dir, port), port);
-    assert_eq!(first.request("GET", "/healthz", None, None), (200, "ok".into()));
-    assert!(dir.join("linli.db").exists(), "SQLite file under the data dir");
-    let (status, body) = first.json("POST", "/api/v1/auth/register", None, json!({"phone": "13711110001", "password": "secret123"}));
+    assert_eq!(
+        first.request("GET", "/healthz", None, None),
+        (200, "ok".into())
+    );
+    assert!(
+        dir.join("linli.db").exists(),
+        "SQLite file under the data dir"
+    );
+    let (status, body) = first.json(
+        "POST",
+        "/api/v1/auth/register",
+        None,
+        json!({"phone": "13711110001", "password": "secret123"}),
+    );
     assert_eq!(status, 201, "{body}");
     let (status, cats) = first.json("GET", "/api/v1/categories", None, Value::Null);
     assert_eq!(status, 200);
-    assert!(cats.as_array().unwrap().iter().filter(|c| c["parent_id"].is_null()).count() >= 10, "ten top-level categories");
+    assert!(
+        cats.as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["parent_id"].is_null())
+            .count()
+            >= 10,
+        "ten top-level categories"
+    );
     drop(first);
 
-    assert!(dir.join("linli.db-wal").exists(), "the database runs in WAL mode");
+    assert!(
+        dir.join("linli.db-wal").exists(),
+        "the database runs in WAL mode"
+    );
     let second = Server::start(&mut linli(&dir, port), port);
-    let (status, _) = second.json("POST", "/api/v1/auth/login", None, json!({"phone": "13711110001", "password": "secret123"}));
+    let (status, _) = second.json(
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        json!({"phone": "13711110001", "password": "secret123"}),
+    );
     assert_eq!(status, 200, "the account survived the restart");
-    let (status, admin) = second.json("POST", "/api/v1/auth/login", None, json!({"phone": "13800000000", "password": "Linli2026"}));
+    let (status, admin) = second.json(
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        json!({"phone": "13800000000", "password": "Linli2026"}),
+    );
     assert_eq!(status, 200, "demo operator seeded");
     let token = admin["access_token"].as_str().unwrap();
     let (_, users) = second.json("GET", "/api/v1/admin/users", Some(token), Value::Null);
-    assert_eq!(users["total"], 5, "demo data was seeded once: operator, three customers, plus the new account");
+    assert_eq!(
+        users["total"], 5,
+        "demo data was seeded once: operator, three customers, plus the new account"
+    );
     let (status, ready) = second.json("GET", "/readyz", None, Value::Null);
     assert_eq!((status, ready["status"].as_str()), (200, Some("ready")));
 }
@@ -148,23 +230,47 @@ fn migrate_seed_demo_and_admin_create_work_from_the_command_line() {
     assert!(String::from_utf8_lossy(&seeded.stdout).contains("demo data seeded"));
     let again = linli(&dir, port).arg("seed-demo").output().unwrap();
     assert!(String::from_utf8_lossy(&again.stdout).contains("already"));
-    let created = linli(&dir, port).args(["admin", "create", "--phone", "137 0000 0001"]).output().unwrap();
+    let created = linli(&dir, port)
+        .args(["admin", "create", "--phone", "137 0000 0001"])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&created.stdout).into_owned();
     assert!(created.status.success(), "{text}");
-    let password = text.lines().find_map(|l| l.strip_prefix("generated password (shown once): ")).unwrap().to_owned();
-    let bad = linli(&dir, port).args(["admin", "create", "--phone", "12345"]).output().unwrap();
+    let password = text
+        .lines()
+        .find_map(|l| l.strip_prefix("generated password (shown once): "))
+        .unwrap()
+        .to_owned();
+    let bad = linli(&dir, port)
+        .args(["admin", "create", "--phone", "12345"])
+        .output()
+        .unwrap();
     assert!(!bad.status.success(), "a malformed phone is refused");
 
     let server = Server::start(linli(&dir, port).env("LINLI_SEED_DEMO", "false"), port);
-    let (status, login) = server.json("POST", "/api/v1/auth/login", None, json!({"phone": "13700000001", "password": password}));
+    let (status, login) = server.json(
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        json!({"phone": "13700000001", "password": password}),
+    );
     assert_eq!(status, 200, "{login}");
-    let (status, _) = server.json("GET", "/api/v1/admin/roles", login["access_token"].as_str(), Value::Null);
-    assert_eq!(status, 200, "the created operator holds the super-admin role");
+    let (status, _) = server.json(
+        "GET",
+        "/api/v1/admin/roles",
+        login["access_token"].as_str(),
+        Value::Null,
+    );
+    assert_eq!(
+        status, 200,
+        "the created operator holds the super-admin role"
+    );
 }
 
 #[tokio::test]
 async fn the_same_binary_runs_on_postgresql_with_database_url() {
-    let Some((url, _)) = linli_testkit::fresh_database_url(linli_testkit::Backend::Postgres).await else {
+    let Some((url, _)) = linli_testkit::fresh_database_url(linli_testkit::Backend::Postgres).await
+    else {
         eprintln!("TEST_DATABASE_URL not set: PostgreSQL variant skipped");
         return;
     };
@@ -174,11 +280,24 @@ async fn the_same_binary_runs_on_postgresql_with_database_url() {
         let server = Server::start(linli(&dir, port).env("DATABASE_URL", &url), port);
         let (status, ready) = server.json("GET", "/readyz", None, Value::Null);
         assert_eq!((status, ready["status"].as_str()), (200, Some("ready")));
-        let (status, body) = server.json("POST", "/api/v1/auth/register", None, json!({"phone": "13711110002", "password": "secret123"}));
+        let (status, body) = server.json(
+            "POST",
+            "/api/v1/auth/register",
+            None,
+            json!({"phone": "13711110002", "password": "secret123"}),
+        );
         assert_eq!(status, 201, "{body}");
-        let (status, _) = server.json("POST", "/api/v1/auth/login", None, json!({"phone": "13800000000", "password": "Linli2026"}));
+        let (status, _) = server.json(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            json!({"phone": "13800000000", "password": "Linli2026"}),
+        );
         assert_eq!(status, 200, "demo data seeded on PostgreSQL too");
-        assert!(!dir.join("linli.db").exists() && !dir.join("data").exists(), "no SQLite file in server mode");
+        assert!(
+            !dir.join("linli.db").exists() && !dir.join("data").exists(),
+            "no SQLite file in server mode"
+        );
     });
     server.await.unwrap();
 }

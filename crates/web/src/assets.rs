@@ -21,6 +21,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../static/htmx.min.js"),
     ),
     (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/app.js"),
+    ),
+    (
         "api_docs.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../static/api_docs.js"),

@@ -521,7 +521,7 @@ backend_test!(
         let t = TestApp::new(db).await;
         let token = t.register("13911110006").await;
         // A real 1×1 transparent PNG (decoded and re-encoded by the upload path).
-    let png: Vec<u8> = base64::Engine::decode(
+        let png: Vec<u8> = base64::Engine::decode(
         &base64::engine::general_purpose::STANDARD,
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=",
     )

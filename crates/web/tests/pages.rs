@@ -282,11 +282,25 @@ async fn the_sms_login_page_flow_works_and_the_inbox_masks_phones() {
     let r = b
         .post_form(
             "/login/sms/send",
-            &[("_csrf", &csrf), ("phone", "13911112008")],
+            &[("_csrf", &csrf), ("phone", "139 1111 2008")],
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("验证码已发送"));
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "Post/Redirect/Get: a reload cannot resend"
+    );
+    assert_eq!(r.location(), "/login?tab=sms&next=/&sent=1");
+    let form = b.get(&r.location()).await;
+    assert!(form.body.contains("验证码已发送"), "flash shown");
+    assert!(
+        form.body.contains("value=\"13911112008\""),
+        "the normalised phone is kept for the code form"
+    );
+    assert!(
+        form.body.contains("data-countdown=\"60\""),
+        "the send button counts down"
+    );
     let inbox = b.get("/dev/sms").await;
     assert!(inbox.body.contains("139****2008") && !inbox.body.contains("13911112008"));
     let code = t.last_code().await;

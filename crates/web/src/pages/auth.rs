@@ -37,15 +37,26 @@ struct Login {
     next: String,
     error: Option<String>,
     notice: Option<String>,
+    /// Seconds the "send code" button stays disabled (just after a code was sent).
+    countdown: i64,
 }
 
 #[derive(serde::Deserialize, Default)]
 struct LoginQuery {
     next: Option<String>,
     tab: Option<String>,
+    sent: Option<String>,
 }
 
-async fn login_page(p: Page, Query(q): Query<LoginQuery>) -> Response {
+/// Short-lived cookie carrying the phone between "send code" and the code form (PRG without
+/// putting the number in the URL).
+const SMS_PHONE_COOKIE: &str = "linli_sms_phone";
+
+async fn login_page(
+    p: Page,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     if p.signed_in() {
         return Redirect::to(&local_next(q.next.as_deref())).into_response();
     }
@@ -55,13 +66,27 @@ async fn login_page(p: Page, Query(q): Query<LoginQuery>) -> Response {
         "password"
     }
     .to_owned();
+    let phone = if tab == "sms" {
+        cookie(&headers, SMS_PHONE_COOKIE)
+            .filter(|v| v.len() == 11 && v.bytes().all(|b| b.is_ascii_digit()))
+            .unwrap_or("")
+            .to_owned()
+    } else {
+        String::new()
+    };
+    let countdown = if q.sent.is_some() && !phone.is_empty() {
+        60
+    } else {
+        0
+    };
     render(&Login {
         p,
         tab,
-        phone: String::new(),
+        phone,
         next: local_next(q.next.as_deref()),
         error: None,
         notice: None,
+        countdown,
     })
 }
 
@@ -80,6 +105,7 @@ async fn sign_in(
     headers: &axum::http::HeaderMap,
     user: &UserRow,
     next: &str,
+    flash_key: &str,
 ) -> Response {
     if let Some(old) = cookie(headers, SESSION_COOKIE)
         && let Ok(linli_app::Actor::Member(m)) = state
@@ -96,7 +122,7 @@ async fn sign_in(
     match state.app.start_web_session(user.id).await {
         Ok(s) => {
             let max_age = state.app.config.session_ttl_ms / 1000;
-            let res = redirect_flash(state, next, false, "flash.signed_in");
+            let res = redirect_flash(state, next, false, flash_key);
             with_cookie(
                 res,
                 set_cookie(
@@ -121,7 +147,7 @@ async fn login_password(
 ) -> Response {
     let next = local_next(f.next.as_deref());
     match state.app.login_password(&f.phone, &f.password, &ip).await {
-        Ok(user) => sign_in(&state, &headers, &user, &next).await,
+        Ok(user) => sign_in(&state, &headers, &user, &next, "flash.signed_in").await,
         Err(e) => {
             let error = Some(p.error_text(&e));
             let mut res = render(&Login {
@@ -131,6 +157,7 @@ async fn login_password(
                 next,
                 error,
                 notice: None,
+                countdown: 0,
             });
             *res.status_mut() = crate::error::status_and_code(&e).0;
             res
@@ -147,33 +174,29 @@ struct SendForm {
 
 async fn send_code(
     State(state): State<AppState>,
-    p: Page,
     ClientIp(ip): ClientIp,
     PageForm(f): PageForm<SendForm>,
 ) -> Response {
     let next = local_next(f.next.as_deref());
-    let (error, notice, status) = match state.app.send_login_code(&f.phone, &ip).await {
-        Ok(()) => (
-            None,
-            Some(p.t("login.code_sent").to_owned()),
-            axum::http::StatusCode::OK,
-        ),
-        Err(e) => (
-            Some(p.error_text(&e)),
-            None,
-            crate::error::status_and_code(&e).0,
-        ),
+    let back = format!("/login?tab=sms&next={}", super::urlencode(&next));
+    let res = match state.app.send_login_code(&f.phone, &ip).await {
+        Ok(()) => redirect_flash(&state, &format!("{back}&sent=1"), false, "flash.code_sent"),
+        Err(e) => super::redirect_error(&state, &back, &e),
     };
-    let mut res = render(&Login {
-        p,
-        tab: "sms".into(),
-        phone: f.phone,
-        next,
-        error,
-        notice,
-    });
-    *res.status_mut() = status;
-    res
+    // Remember the normalised number for the code form (5 minutes, this browser only).
+    match linli_domain::phone::Phone::parse(&f.phone) {
+        Ok(phone) => with_cookie(
+            res,
+            set_cookie(
+                SMS_PHONE_COOKIE,
+                phone.as_str(),
+                300,
+                true,
+                state.web.secure_cookies,
+            ),
+        ),
+        Err(_) => res,
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -193,7 +216,7 @@ async fn login_sms(
 ) -> Response {
     let next = local_next(f.next.as_deref());
     match state.app.login_sms(&f.phone, &f.code, &ip).await {
-        Ok(user) => sign_in(&state, &headers, &user, &next).await,
+        Ok(user) => sign_in(&state, &headers, &user, &next, "flash.signed_in").await,
         Err(e) => {
             let error = Some(p.error_text(&e));
             let mut res = render(&Login {
@@ -203,6 +226,7 @@ async fn login_sms(
                 next,
                 error,
                 notice: None,
+                countdown: 0,
             });
             *res.status_mut() = crate::error::status_and_code(&e).0;
             res
@@ -257,7 +281,7 @@ async fn register(
             .map_err(Some)
     };
     match result {
-        Ok(user) => sign_in(&state, &headers, &user, "/me").await,
+        Ok(user) => sign_in(&state, &headers, &user, "/me", "flash.registered").await,
         Err(e) => {
             let (error, status) = match &e {
                 Some(e) => (p.error_text(e), crate::error::status_and_code(e).0),

@@ -95,6 +95,22 @@ impl Page {
         let to = if self.is_en() { "zh-CN" } else { "en" };
         format!("/lang/{to}?next={}", urlencode(&self.path))
     }
+    /// The text of the key `prefix` + `key` (for keys built from data, e.g. job statuses).
+    pub fn tk(&self, prefix: &str, key: &str) -> String {
+        let full = format!("{prefix}{key}");
+        if self.i18n.has(&full) {
+            self.i18n.t(self.lang, &full).to_owned()
+        } else {
+            key.to_owned()
+        }
+    }
+    /// Id of the signed-in account ("" for guests).
+    pub fn user_id(&self) -> String {
+        self.member
+            .as_ref()
+            .map(|m| m.id.to_string())
+            .unwrap_or_default()
+    }
     /// Percent-encodes a value for a query string.
     pub fn enc(&self, s: &str) -> String {
         urlencode(s)
