@@ -36,7 +36,6 @@ struct Login {
     phone: String,
     next: String,
     error: Option<String>,
-    notice: Option<String>,
     /// Seconds the "send code" button stays disabled (just after a code was sent).
     countdown: i64,
 }
@@ -85,7 +84,6 @@ async fn login_page(
         phone,
         next: local_next(q.next.as_deref()),
         error: None,
-        notice: None,
         countdown,
     })
 }
@@ -138,6 +136,21 @@ async fn sign_in(
     }
 }
 
+/// The login page again with the error, the typed phone kept, and the error's status.
+fn failed_login(p: Page, tab: &str, phone: String, next: String, e: &AppError) -> Response {
+    let error = Some(p.error_text(e));
+    let mut res = render(&Login {
+        p,
+        tab: tab.to_owned(),
+        phone,
+        next,
+        error,
+        countdown: 0,
+    });
+    *res.status_mut() = crate::error::status_and_code(e).0;
+    res
+}
+
 async fn login_password(
     State(state): State<AppState>,
     p: Page,
@@ -148,20 +161,7 @@ async fn login_password(
     let next = local_next(f.next.as_deref());
     match state.app.login_password(&f.phone, &f.password, &ip).await {
         Ok(user) => sign_in(&state, &headers, &user, &next, "flash.signed_in").await,
-        Err(e) => {
-            let error = Some(p.error_text(&e));
-            let mut res = render(&Login {
-                p,
-                tab: "password".into(),
-                phone: f.phone,
-                next,
-                error,
-                notice: None,
-                countdown: 0,
-            });
-            *res.status_mut() = crate::error::status_and_code(&e).0;
-            res
-        }
+        Err(e) => failed_login(p, "password", f.phone, next, &e),
     }
 }
 
@@ -217,20 +217,7 @@ async fn login_sms(
     let next = local_next(f.next.as_deref());
     match state.app.login_sms(&f.phone, &f.code, &ip).await {
         Ok(user) => sign_in(&state, &headers, &user, &next, "flash.signed_in").await,
-        Err(e) => {
-            let error = Some(p.error_text(&e));
-            let mut res = render(&Login {
-                p,
-                tab: "sms".into(),
-                phone: f.phone,
-                next,
-                error,
-                notice: None,
-                countdown: 0,
-            });
-            *res.status_mut() = crate::error::status_and_code(&e).0;
-            res
-        }
+        Err(e) => failed_login(p, "sms", f.phone, next, &e),
     }
 }
 
