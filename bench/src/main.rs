@@ -1,1 +1,267 @@
-fn main() {}
+//! `linli-bench`: proves the full middleware stack costs little by measuring it against an
+//! anchor in the same process and the same run, and printing the ratio. No figure is compared
+//! with a number from another run or machine, and nothing here is a timed test.
+//!
+//! Usage: `scripts/bench` (which runs `cargo run --release -p linli-bench`). Knobs, all
+//! optional environment variables:
+//! `BENCH_CONNECTIONS` (default 32), `BENCH_REQUESTS` per run (default 60000),
+//! `BENCH_ROUNDS` (default 5), `BENCH_STORE_OPS` per run of the store pair (default 1000, 0
+//! skips it), `BENCH_TRACING=off` to serve without the production tracing subscriber,
+//! `BENCH_BREAKDOWN=1` to add a middle side, the bare router inside Linli's outer layers only
+//! (`linli_web::security::apply`), which splits the full stack's cost in two.
+//!
+//! What it measures:
+//!
+//! 1. HTTP pair. Anchor: a bare `axum::Router` with `GET /healthz → "ok"`. Subject: the full
+//!    Linli router (`linli_web::router`: request id, tracing span, panic catcher, security
+//!    headers, metrics, body limit, session/actor resolution, CSRF/flash, access enforcement)
+//!    serving its own `/healthz`, with connect info as the `linli` binary serves it. Both run
+//!    under `axum::serve` on `127.0.0.1:0` and are driven by the same load generator: `C`
+//!    keep-alive connections, each sending sequential requests through a minimal HTTP/1.1
+//!    client (`load.rs`). After one warm-up run of each, the sides alternate (the first side
+//!    rotates every round, `compare.rs`) and the report takes medians.
+//! 2. Store pair (`store_pair.rs`): the upsert `Store::put_setting` runs, issued raw on a typed
+//!    `SqlitePool`, against `Store::put_setting` itself, on the same SQLite file and pragmas.
+//!
+//! How to read it: `ratio full_stack_healthz / bare_axum` is the full stack's throughput as a
+//! fraction of the bare router's; the goal is ≥ 0.80. The load generator shares the CPUs with
+//! both servers, equally for both sides. The exit code is 0 whatever the ratio (this is a
+//! report); it is non-zero only when the bench itself failed (a non-200 answer, a timeout).
+
+mod compare;
+mod load;
+mod servers;
+mod stats;
+mod store_pair;
+
+use std::{
+    net::SocketAddr,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result};
+use linli_store::Store;
+use load::{Load, Target};
+use stats::ratio;
+use store_pair::StorePair;
+
+/// The issue's goal for the HTTP pair.
+const GOAL: f64 = 0.80;
+/// One run may take at most this long (a hang is an error, not a slow figure).
+const RUN_TIMEOUT: Duration = Duration::from_secs(20);
+/// The whole bench may take at most this long.
+const TOTAL_TIMEOUT: Duration = Duration::from_secs(110);
+/// The filter the `linli` binary uses at its default log level.
+const PROD_LOG_FILTER: &str = "info,sqlx=warn,tower_http=info";
+
+/// Settings from the environment.
+#[derive(Debug, Clone, Copy)]
+struct Settings {
+    connections: usize,
+    requests: usize,
+    rounds: usize,
+    store_ops: usize,
+    tracing: bool,
+    breakdown: bool,
+}
+
+fn env_usize(name: &str, default: usize) -> Result<usize> {
+    match std::env::var(name) {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .with_context(|| format!("{name}={v:?} is not a whole number")),
+        Err(_) => Ok(default),
+    }
+}
+
+impl Settings {
+    fn from_env() -> Result<Self> {
+        Ok(Self {
+            connections: env_usize("BENCH_CONNECTIONS", 32)?.max(1),
+            requests: env_usize("BENCH_REQUESTS", 60_000)?.max(1),
+            rounds: env_usize("BENCH_ROUNDS", 5)?.max(1),
+            store_ops: env_usize("BENCH_STORE_OPS", 1000)?,
+            tracing: std::env::var("BENCH_TRACING").map_or(true, |v| v != "off"),
+            breakdown: std::env::var("BENCH_BREAKDOWN").is_ok_and(|v| v == "1"),
+        })
+    }
+
+    fn load(&self) -> Load {
+        Load {
+            connections: self.connections,
+            requests_per_connection: self.requests.div_ceil(self.connections),
+            timeout: RUN_TIMEOUT,
+        }
+    }
+}
+
+/// Installs the subscriber the `linli` binary installs (stderr; `RUST_LOG` overrides the
+/// filter), so each request's `info_span!` is recorded as it is in production.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(PROD_LOG_FILTER));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn verdict(r: f64) -> &'static str {
+    if r >= GOAL { "goal met" } else { "BELOW GOAL" }
+}
+
+fn healthz(addr: SocketAddr) -> Target {
+    Target {
+        addr,
+        path: "/healthz",
+        expect_body: b"ok",
+    }
+}
+
+async fn http_pair(settings: Settings) -> Result<()> {
+    let bare = healthz(servers::spawn_bare().await?);
+    let full_stack = servers::spawn_full().await?;
+    let full = healthz(full_stack.addr);
+    let load = settings.load();
+    let warm = Load {
+        requests_per_connection: load.requests_per_connection.div_ceil(2),
+        ..load
+    };
+
+    println!(
+        "== HTTP pair: GET /healthz, {} keep-alive connections x {} requests = {} per run, \
+         {} rounds after 1 warm-up",
+        load.connections,
+        load.requests_per_connection,
+        load.total(),
+        settings.rounds
+    );
+    let mut sides = vec![("bare_axum", "axum::Router, one handler", bare)];
+    if settings.breakdown {
+        sides.push((
+            "outer_layers",
+            "the same router inside linli_web::security::apply only",
+            healthz(servers::spawn_outer_layers().await?),
+        ));
+    }
+    sides.push((
+        "full_stack_healthz",
+        "linli_web::router, every layer, connect info",
+        full,
+    ));
+    // Showing each side's response headers proves which layers really ran.
+    for (label, what, target) in &sides {
+        println!("  {label:<20} {}: {what}", target.addr);
+        println!(
+            "  {:<20} answers with {}",
+            "",
+            load::header_names(target).await?.join(", ")
+        );
+    }
+    let (sides, targets): (Vec<&str>, Vec<Target>) =
+        sides.into_iter().map(|(s, _, t)| (s, t)).unzip();
+
+    let summaries = compare::rounds(&sides, settings.rounds, "req", |i, warm_up| {
+        let target = targets.get(i).cloned();
+        async move {
+            let target = target.context("no such side")?;
+            load::run(&target, if warm_up { warm } else { load }).await
+        }
+    })
+    .await?;
+    let anchor = summaries.first().map_or(0.0, |s| s.per_sec);
+    let subject = summaries.last().map_or(0.0, |s| s.per_sec);
+    let r = ratio(subject, anchor);
+    println!(
+        "ratio full_stack_healthz / bare_axum = {r:.2} (goal >= {GOAL:.2}): {}",
+        verdict(r)
+    );
+    full_stack.cleanup();
+    drop(full_stack);
+    Ok(())
+}
+
+async fn store_pair(settings: Settings) -> Result<()> {
+    let db = linli_testkit::fresh_db(linli_testkit::Backend::Sqlite)
+        .await
+        .context("SQLite test database unavailable")?;
+    let store: Arc<dyn Store> = Arc::new(db.store.clone());
+    let pair = StorePair::open(&db.url, store).await?;
+    let ops = settings.store_ops;
+    println!();
+    println!(
+        "== store pair: one writer, {ops} durable upserts into settings per run, \
+         {} rounds after 1 warm-up",
+        settings.rounds
+    );
+    println!(
+        "  {:<20} INSERT .. ON CONFLICT DO UPDATE, autocommit (typed SqlitePool)",
+        "raw_sqlite_tx"
+    );
+    println!(
+        "  {:<20} Arc<dyn Store>::put_setting (Any driver; same file and pragmas)",
+        "store_put_setting"
+    );
+    let sides = ["raw_sqlite_tx", "store_put_setting"];
+    let pair_ref = &pair;
+    let summaries = compare::rounds(&sides, settings.rounds, "ops", |i, warm_up| async move {
+        let n = if warm_up { ops.div_ceil(4) } else { ops };
+        if i == 0 {
+            pair_ref.run_anchor(n).await
+        } else {
+            pair_ref.run_subject(n).await
+        }
+    })
+    .await?;
+    let anchor = summaries.first().map_or(0.0, |s| s.per_sec);
+    let subject = summaries.last().map_or(0.0, |s| s.per_sec);
+    println!(
+        "ratio store_put_setting / raw_sqlite_tx = {:.2} (report only: near 1.00 means the \
+         store's layers cost nothing next to the commit)",
+        ratio(subject, anchor)
+    );
+    pair.close().await;
+    db.store.close().await;
+    Ok(())
+}
+
+async fn bench(settings: Settings) -> Result<()> {
+    let started = Instant::now();
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    println!("linli-bench: each figure is measured against an anchor in this same run");
+    println!(
+        "  build: {}, CPUs: {cpus}, tracing: {}",
+        if cfg!(debug_assertions) {
+            "DEBUG (figures not meaningful; use scripts/bench)"
+        } else {
+            "release"
+        },
+        if settings.tracing {
+            "production subscriber (RUST_LOG or info,sqlx=warn,tower_http=info) to stderr"
+        } else {
+            "off (BENCH_TRACING=off)"
+        }
+    );
+    println!();
+    http_pair(settings).await?;
+    if settings.store_ops > 0 {
+        store_pair(settings).await?;
+    }
+    println!();
+    println!("done in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let settings = Settings::from_env()?;
+    if settings.tracing {
+        init_tracing();
+    }
+    tokio::time::timeout(TOTAL_TIMEOUT, bench(settings))
+        .await
+        .with_context(|| format!("the bench exceeded {TOTAL_TIMEOUT:?}; lower BENCH_REQUESTS"))?
+}
