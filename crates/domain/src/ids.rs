@@ -79,11 +79,6 @@ typed_id!(
     SessionId
 );
 
-typed_id!(
-    /// One HTTP request (for logs and the `x-request-id` header).
-    RequestId
-);
-
 #[cfg(test)]
 mod tests {
     use super::*;

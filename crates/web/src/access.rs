@@ -6,10 +6,9 @@ use std::collections::HashMap;
 
 use axum::{
     Router,
-    extract::{MatchedPath, Request, State},
+    extract::{MatchedPath, Request},
     handler::Handler,
-    http::Method,
-    middleware::Next,
+    http::{Method, StatusCode},
     response::{IntoResponse, Redirect, Response},
     routing::{MethodFilter, on},
 };
@@ -53,16 +52,21 @@ pub struct RouteTable {
 impl RouteTable {
     /// The declared access of a method on a path pattern (HEAD follows GET).
     pub fn access(&self, method: &Method, path: &str) -> Option<Access> {
+        self.lookup(method, path).map(|(a, _)| a)
+    }
+
+    /// The declared access and the pattern's static text.
+    pub fn lookup(&self, method: &Method, path: &str) -> Option<(Access, &'static str)> {
         let method = if method == Method::HEAD {
             &Method::GET
         } else {
             method
         };
-        self.by_path
-            .get(path)?
+        let (pattern, decls) = self.by_path.get_key_value(path)?;
+        decls
             .iter()
             .find(|(m, _)| m == method)
-            .map(|(_, a)| *a)
+            .map(|(_, a)| (*a, *pattern))
     }
 
     /// Whether any method is declared on the pattern.
@@ -199,66 +203,45 @@ pub fn is_api(path: &str) -> bool {
     path == "/api/v1" || path.starts_with("/api/v1/")
 }
 
-/// Route layer: refuses undeclared routes and callers the declaration does not admit.
-pub async fn enforce(
-    State(state): State<AppState>,
-    matched: Option<MatchedPath>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let path = req.uri().path().to_owned();
-    let api = is_api(&path);
-    let Some(pattern) = matched.as_ref().map(MatchedPath::as_str) else {
-        return errors::not_found_for(&state, &req, api);
+/// Checks the request against its route's declaration. Returns the route pattern (a static
+/// string, for metrics) when the caller is admitted, or the refusal to send. Undeclared routes
+/// are refused: a forgotten declaration is a closed door.
+pub fn check(state: &AppState, matched: Option<&MatchedPath>, req: &Request) -> Result<&'static str, (Response, Option<&'static str>)> {
+    let api = is_api(req.uri().path());
+    let Some(pattern) = matched.map(MatchedPath::as_str) else {
+        return Err((errors::not_found_for(state, req, api), None));
     };
-    let Some(access) = state.routes.access(req.method(), pattern) else {
+    let Some((access, pattern)) = state.routes.lookup(req.method(), pattern) else {
         if state.routes.has_path(pattern) {
-            return if api {
-                ApiError::new(
-                    axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                    "method_not_allowed",
-                    "method not allowed",
-                )
-                .into_response()
+            let res = if api {
+                ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed").into_response()
             } else {
-                errors::page_status(&state, &req, axum::http::StatusCode::METHOD_NOT_ALLOWED)
+                errors::page_status(state, req, StatusCode::METHOD_NOT_ALLOWED)
             };
+            return Err((res, None));
         }
         tracing::error!(method = %req.method(), route = pattern, "route has no access declaration; refused");
-        return errors::not_found_for(&state, &req, api);
+        return Err((errors::not_found_for(state, req, api), None));
     };
-    let actor = req
-        .extensions()
-        .get::<Actor>()
-        .cloned()
-        .unwrap_or(Actor::Guest);
-    let allowed = match access {
-        Access::Public | Access::Dev => Ok(()),
-        Access::Member => actor.member().map(|_| ()),
-        Access::Staff(p) => actor.require(p).map(|_| ()),
+    let actor = req.extensions().get::<crate::session::RequestCtx>().map(|c| &c.actor);
+    let allowed = match (access, actor) {
+        (Access::Public | Access::Dev, _) => Ok(()),
+        (_, None | Some(Actor::Guest)) => Err(linli_app::AppError::Unauthenticated),
+        (Access::Member, Some(_)) => Ok(()),
+        (Access::Staff(p), Some(a)) => a.require(p).map(|_| ()),
     };
-    let route = RouteLabel(pattern.to_owned());
-    let mut res = match allowed {
-        Ok(()) => next.run(req).await,
-        Err(e) if api => ApiError::from(e).into_response(),
+    match allowed {
+        Ok(()) => Ok(pattern),
+        Err(e) if api => Err((ApiError::from(e).into_response(), Some(pattern))),
         Err(linli_app::AppError::Unauthenticated) => {
-            let next_path = req
-                .uri()
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/");
-            Redirect::to(&format!(
-                "/login?next={}",
-                crate::pages::urlencode(next_path)
-            ))
-            .into_response()
+            let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let to = format!("/login?next={}", crate::pages::urlencode(next_path));
+            Err((Redirect::to(&to).into_response(), Some(pattern)))
         }
-        Err(_) => errors::page_status(&state, &req, axum::http::StatusCode::FORBIDDEN),
-    };
-    res.extensions_mut().insert(route);
-    res
+        Err(_) => Err((errors::page_status(state, req, StatusCode::FORBIDDEN), Some(pattern))),
+    }
 }
 
 /// The matched route pattern, attached to responses for metrics labels.
 #[derive(Debug, Clone)]
-pub struct RouteLabel(pub String);
+pub struct RouteLabel(pub &'static str);

@@ -3,12 +3,15 @@
 //! forms (`_csrf` field, `_csrf` query parameter for uploads, or `X-CSRF-Token` header). The
 //! API is exempt because it never authenticates by cookie.
 //!
-//! The same layer carries flash messages: it reads the `linli_flash` cookie for the page and
-//! deletes it once shown.
+//! The token is computed lazily, only when a page renders a form, so requests that render no
+//! page (health checks, assets, the API) pay nothing. The same layer carries flash messages: it
+//! reads the `linli_flash` cookie for the page and deletes it once shown.
+
+use std::sync::{Arc, OnceLock};
 
 use axum::{
     body::Body,
-    extract::{Request, State},
+    extract::Request,
     http::{HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::Response,
@@ -27,9 +30,27 @@ pub const CSRF_COOKIE: &str = "linli_csrf";
 /// Flash cookie name.
 pub const FLASH_COOKIE: &str = "linli_flash";
 
-/// The token pages put into their forms.
+/// The CSRF state of one page request: the browser's cookie, or a fresh one made on demand.
 #[derive(Debug, Clone)]
-pub struct CsrfToken(pub String);
+pub struct Csrf {
+    cookie: Option<String>,
+    fresh: Arc<OnceLock<String>>,
+}
+
+impl Csrf {
+    /// The token to embed in forms (creating the cookie value if the browser has none).
+    pub fn token(&self, state: &AppState) -> String {
+        let value = match &self.cookie {
+            Some(c) => c.as_str(),
+            // A failed RNG leaves an empty value: forms then fail the check, safely.
+            None => self
+                .fresh
+                .get_or_init(|| crypto::new_token().unwrap_or_default())
+                .as_str(),
+        };
+        token_for(state, value)
+    }
+}
 
 /// A one-time message for the next page: `(is_error, locale key)`.
 #[derive(Debug, Clone)]
@@ -61,10 +82,76 @@ pub fn flash_cookie(is_error: bool, key: &str, secure: bool) -> HeaderValue {
     set_cookie(FLASH_COOKIE, &format!("{kind}:{key}"), 60, true, secure)
 }
 
-/// Middleware: CSRF check for unsafe page requests, token and flash for the handler.
-pub async fn protect(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let path = req.uri().path();
-    if is_api(path) {
+/// Checks the token of an unsafe page request; on success returns the request (its body
+/// restored if it had to be read).
+async fn verify(
+    state: &AppState,
+    req: Request,
+    cookie_value: Option<&str>,
+) -> Result<Request, Response> {
+    let Some(cookie_value) = cookie_value else {
+        return Err(errors::page_status_key(
+            state,
+            &req,
+            StatusCode::FORBIDDEN,
+            "err.csrf",
+        ));
+    };
+    let mut req = req;
+    let mut provided = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| query_param(req.uri().query(), "_csrf"));
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if provided.is_none() && is_form {
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+            let req = Request::from_parts(parts, Body::empty());
+            return Err(errors::page_status(
+                state,
+                &req,
+                StatusCode::PAYLOAD_TOO_LARGE,
+            ));
+        };
+        provided = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .ok()
+            .and_then(|pairs| {
+                pairs
+                    .into_iter()
+                    .find(|(k, _)| k == "_csrf")
+                    .map(|(_, v)| v)
+            });
+        req = Request::from_parts(parts, Body::from(bytes));
+    }
+    let ok = provided.is_some_and(|p| {
+        crypto::keyed_hash_matches(
+            state.app.config.secret_key.expose(),
+            &["csrf", cookie_value],
+            &p,
+        )
+    });
+    if ok {
+        Ok(req)
+    } else {
+        tracing::info!(path = %req.uri().path(), "csrf check failed");
+        Err(errors::page_status_key(
+            state,
+            &req,
+            StatusCode::FORBIDDEN,
+            "err.csrf",
+        ))
+    }
+}
+
+/// CSRF check for unsafe page requests, then the handler, then the cookies it needs.
+pub async fn guard(state: &AppState, req: Request, next: Next) -> Response {
+    if is_api(req.uri().path()) {
         return next.run(req).await;
     }
     let secure = state.web.secure_cookies;
@@ -76,82 +163,49 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
         Some(Flash(kind == "e", key.to_owned()))
     });
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let mut req = req;
-    if unsafe_method {
-        let Some(cookie_value) = existing.as_deref() else {
-            return errors::page_status_key(&state, &req, StatusCode::FORBIDDEN, "err.csrf");
-        };
-        let expected_parts = ["csrf", cookie_value];
-        let mut provided = req
-            .headers()
-            .get("x-csrf-token")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .or_else(|| query_param(req.uri().query(), "_csrf"));
-        let is_form = req
+    let mut req = if unsafe_method {
+        match verify(state, req, existing.as_deref()).await {
+            Ok(r) => r,
+            Err(res) => return res,
+        }
+    } else {
+        req
+    };
+    let csrf = Csrf {
+        cookie: existing,
+        fresh: Arc::new(OnceLock::new()),
+    };
+    let fresh = csrf.fresh.clone();
+    let had_flash = flash.is_some();
+    if let Some(ctx) = req.extensions_mut().get_mut::<crate::session::RequestCtx>() {
+        ctx.csrf = Some(csrf);
+        ctx.flash = flash;
+    }
+    let mut res = next.run(req).await;
+    if let Some(value) = fresh.get() {
+        // A page rendered a form for a browser without the cookie: give it the cookie.
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(CSRF_COOKIE, value, 30 * 86_400, true, secure),
+        );
+    }
+    if had_flash {
+        let is_html = res
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if provided.is_none() && is_form {
-            let (parts, body) = req.into_parts();
-            let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
-                let req = Request::from_parts(parts, Body::empty());
-                return errors::page_status(&state, &req, StatusCode::PAYLOAD_TOO_LARGE);
-            };
-            provided = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-                .ok()
-                .and_then(|pairs| {
-                    pairs
-                        .into_iter()
-                        .find(|(k, _)| k == "_csrf")
-                        .map(|(_, v)| v)
-                });
-            req = Request::from_parts(parts, Body::from(bytes));
+            .is_some_and(|v| v.starts_with("text/html"));
+        let sets_flash = res
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|s| s.starts_with(FLASH_COOKIE)));
+        if is_html && !sets_flash {
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(FLASH_COOKIE, "", 0, true, secure),
+            );
         }
-        let ok = provided.is_some_and(|p| {
-            crypto::keyed_hash_matches(state.app.config.secret_key.expose(), &expected_parts, &p)
-        });
-        if !ok {
-            tracing::info!(path = %req.uri().path(), "csrf check failed");
-            return errors::page_status_key(&state, &req, StatusCode::FORBIDDEN, "err.csrf");
-        }
-    }
-    let (cookie_value, fresh) = match existing {
-        Some(v) => (v, false),
-        None => match crypto::new_token() {
-            Ok(v) => (v, true),
-            Err(_) => return errors::page_status(&state, &req, StatusCode::INTERNAL_SERVER_ERROR),
-        },
-    };
-    req.extensions_mut()
-        .insert(CsrfToken(token_for(&state, &cookie_value)));
-    let had_flash = flash.is_some();
-    if let Some(f) = flash {
-        req.extensions_mut().insert(f);
-    }
-    let mut res = next.run(req).await;
-    let is_html = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if fresh && is_html {
-        res.headers_mut().append(
-            header::SET_COOKIE,
-            set_cookie(CSRF_COOKIE, &cookie_value, 30 * 86_400, true, secure),
-        );
-    }
-    let sets_flash = res
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .any(|v| v.to_str().is_ok_and(|s| s.starts_with(FLASH_COOKIE)));
-    if had_flash && is_html && !sets_flash {
-        res.headers_mut().append(
-            header::SET_COOKIE,
-            set_cookie(FLASH_COOKIE, "", 0, true, secure),
-        );
     }
     res
 }

@@ -19,7 +19,12 @@ pub mod security;
 pub mod session;
 pub mod state;
 
-use axum::{Router, extract::DefaultBodyLimit, middleware};
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, MatchedPath, Request, State},
+    middleware::{self, Next},
+    response::Response,
+};
 pub use state::{AppState, WebConfig};
 
 /// Largest request body accepted anywhere except uploads.
@@ -39,21 +44,29 @@ pub fn router(state: AppState) -> Router {
     let (router, table) = routes(state.web.dev_mode).finish();
     let state = state.with_routes(table);
     let router = router
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            access::enforce,
-        ))
+        .route_layer(middleware::from_fn_with_state(state.clone(), request_context))
         .fallback(pages::errors::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            session::resolve_actor,
-        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
         .with_state(state);
     security::apply(router)
+}
+
+/// The per-request pipeline, as one route layer (it runs after routing, so it knows the route
+/// pattern): metrics around everything, then who is calling, then the route's access
+/// declaration, then the CSRF guard and flash messages, then the handler.
+async fn request_context(State(state): State<AppState>, matched: Option<MatchedPath>, mut req: Request, next: Next) -> Response {
+    let start = std::time::Instant::now();
+    let method = metrics::method_label(req.method());
+    let (mut res, route) = match session::resolve(&state, &mut req).await {
+        Err(res) => (res, None),
+        Ok(()) => match access::check(&state, matched.as_ref(), &req) {
+            Ok(route) => (csrf::guard(&state, req, next).await, Some(route)),
+            Err((res, route)) => (res, route),
+        },
+    };
+    if let Some(route) = route {
+        res.extensions_mut().insert(access::RouteLabel(route));
+    }
+    metrics::record(&state, method, &res, start);
+    res
 }

@@ -2,14 +2,10 @@
 
 use std::time::Instant;
 
-use axum::{
-    extract::{Request, State},
-    middleware::Next,
-    response::Response,
-};
+use axum::response::Response;
 use prometheus_client::{
     encoding::{EncodeLabelSet, text::encode},
-    metrics::{counter::Counter, family::Family, histogram::Histogram},
+    metrics::{family::Family, histogram::Histogram},
     registry::Registry,
 };
 
@@ -17,15 +13,14 @@ use crate::{AppState, access::RouteLabel};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct HttpLabels {
-    method: String,
-    route: String,
+    method: &'static str,
+    route: &'static str,
     status: u16,
 }
 
 /// The registry and the HTTP metrics.
 pub struct Metrics {
     registry: Registry,
-    requests: Family<HttpLabels, Counter>,
     latency: Family<HttpLabels, Histogram>,
 }
 
@@ -39,11 +34,9 @@ impl Metrics {
     /// Registers the metrics.
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("linli");
-        let requests = Family::<HttpLabels, Counter>::default();
         let latency = Family::<HttpLabels, Histogram>::new_with_constructor(|| {
             Histogram::new([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5])
         });
-        registry.register("http_requests", "HTTP requests handled", requests.clone());
         registry.register(
             "http_request_duration_seconds",
             "HTTP request latency",
@@ -51,7 +44,6 @@ impl Metrics {
         );
         Self {
             registry,
-            requests,
             latency,
         }
     }
@@ -64,27 +56,37 @@ impl Metrics {
     }
 }
 
-/// Middleware: counts and times every request by its route pattern (never the raw path, which
-/// would explode label cardinality).
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let start = Instant::now();
-    let method = req.method().as_str().to_owned();
-    let res = next.run(req).await;
+/// Counts and times one request by its route pattern (never the raw path, which would explode
+/// label cardinality). Labels are static strings, so recording allocates nothing.
+pub fn record(state: &AppState, method: &'static str, res: &Response, start: Instant) {
     let route = res
         .extensions()
         .get::<RouteLabel>()
-        .map(|r| r.0.clone())
-        .unwrap_or_else(|| "unmatched".into());
+        .map(|r| r.0)
+        .unwrap_or("unmatched");
     let labels = HttpLabels {
         method,
         route,
         status: res.status().as_u16(),
     };
-    state.metrics.requests.get_or_create(&labels).inc();
     state
         .metrics
         .latency
         .get_or_create(&labels)
         .observe(start.elapsed().as_secs_f64());
-    res
+}
+
+/// A static name for the method label.
+pub fn method_label(m: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *m {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
 }

@@ -4,9 +4,8 @@
 use std::net::SocketAddr;
 
 use axum::{
-    extract::{ConnectInfo, FromRequestParts, Request, State},
-    http::{HeaderMap, HeaderValue, header, request::Parts},
-    middleware::Next,
+    extract::{ConnectInfo, FromRequestParts, Request},
+    http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
 use linli_app::Actor;
@@ -56,6 +55,29 @@ pub fn lang_of(headers: &HeaderMap) -> Lang {
         .unwrap_or(Lang::ZhCn)
 }
 
+/// Everything the pipeline learns about a request, kept as one request extension (one
+/// allocation instead of one per item).
+#[derive(Debug, Clone)]
+pub struct RequestCtx {
+    /// Client IP address.
+    pub ip: String,
+    /// Page language.
+    pub lang: Lang,
+    /// Who is calling.
+    pub actor: Actor,
+    /// CSRF state (page requests only).
+    pub csrf: Option<crate::csrf::Csrf>,
+    /// One-time message for this page.
+    pub flash: Option<crate::csrf::Flash>,
+}
+
+impl RequestCtx {
+    /// A guest context in `lang` (for pages built outside the pipeline).
+    pub fn guest(lang: Lang) -> Self {
+        Self { ip: "unknown".into(), lang, actor: Actor::Guest, csrf: None, flash: None }
+    }
+}
+
 /// The client's IP address as a string.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
@@ -63,11 +85,7 @@ pub struct ClientIp(pub String);
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts
-            .extensions
-            .get::<ClientIp>()
-            .cloned()
-            .unwrap_or_else(|| ClientIp("unknown".into())))
+        Ok(ClientIp(parts.extensions.get::<RequestCtx>().map(|c| c.ip.clone()).unwrap_or_else(|| "unknown".into())))
     }
 }
 
@@ -95,28 +113,16 @@ pub struct CurrentActor(pub Actor);
 impl<S: Send + Sync> FromRequestParts<S> for CurrentActor {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<Actor>()
-                .cloned()
-                .unwrap_or(Actor::Guest),
-        ))
+        Ok(Self(parts.extensions.get::<RequestCtx>().map(|c| c.actor.clone()).unwrap_or(Actor::Guest)))
     }
 }
 
-/// Outer middleware: resolves the actor, language and client IP into request extensions.
-/// The API authenticates only by bearer token and pages only by cookie, so cookies never
-/// authorise API calls (no CSRF surface there).
-pub async fn resolve_actor(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let ip = client_ip(&req, state.web.trust_proxy);
-    req.extensions_mut().insert(ClientIp(ip));
+/// Resolves the actor, language and client IP into the request's [`RequestCtx`]. The API authenticates
+/// only by bearer token and pages only by cookie, so cookies never authorise API calls (no CSRF
+/// surface there). A database failure answers 503 rather than treating the caller as a guest.
+pub async fn resolve(state: &AppState, req: &mut Request) -> Result<(), Response> {
+    let ip = client_ip(req, state.web.trust_proxy);
     let lang = lang_of(req.headers());
-    req.extensions_mut().insert(lang);
     let api = is_api(req.uri().path());
     let credential = if api {
         req.headers()
@@ -129,21 +135,23 @@ pub async fn resolve_actor(
     };
     let actor = match credential {
         // Secrets are 43 base64url characters; anything else cannot match and costs no query.
-        Some((secret, kind)) if secret.len() == 43 => {
-            match state.app.authenticate(&secret, kind).await {
-                Ok(a) => a,
-                Err(e) => {
-                    let err = ApiError::from(e);
-                    return if api {
-                        err.into_response()
-                    } else {
-                        crate::pages::errors::page_status(&state, &req, err.status)
-                    };
-                }
+        Some((secret, kind)) if secret.len() == 43 => match state
+            .app
+            .authenticate(&secret, kind)
+            .await
+        {
+            Ok(a) => a,
+            Err(e) => {
+                let err = ApiError::from(e);
+                return Err(if api {
+                    err.into_response()
+                } else {
+                    crate::pages::errors::page_status(state, req, StatusCode::SERVICE_UNAVAILABLE)
+                });
             }
-        }
+        },
         _ => Actor::Guest,
     };
-    req.extensions_mut().insert(actor);
-    next.run(req).await
+    req.extensions_mut().insert(RequestCtx { ip, lang, actor, csrf: None, flash: None });
+    Ok(())
 }

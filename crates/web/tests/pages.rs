@@ -268,7 +268,7 @@ async fn health_readiness_and_metrics_answer() {
     let m = t.get("/metrics", None).await;
     assert_eq!(m.status, StatusCode::OK);
     assert!(
-        m.body.contains("linli_http_requests_total") && m.body.contains("route=\"/\""),
+        m.body.contains("linli_http_request_duration_seconds_count") && m.body.contains("route=\"/\""),
         "{}",
         m.body
     );

@@ -275,18 +275,8 @@ async fn edit_address(
     }
 }
 
-fn not_found(state: &AppState, p: &Page) -> Response {
-    let req = axum::http::Request::builder()
-        .uri(p.path.as_str())
-        .body(axum::body::Body::empty())
-        .unwrap_or_default();
-    let mut req = req;
-    if let Some(m) = &p.member {
-        req.extensions_mut()
-            .insert(linli_app::Actor::Member(m.clone()));
-    }
-    req.extensions_mut().insert(p.lang);
-    super::errors::page_status(state, &req, StatusCode::NOT_FOUND)
+fn not_found(_state: &AppState, p: &Page) -> Response {
+    super::errors::page_with(p.clone(), StatusCode::NOT_FOUND)
 }
 
 async fn update_address(

@@ -41,6 +41,14 @@ pub fn page_status(state: &AppState, req: &Request, status: StatusCode) -> Respo
     page_status_key(state, req, status, keys(status).1)
 }
 
+/// An error page for `status` inside a handler that already has its page context.
+pub fn page_with(p: Page, status: StatusCode) -> Response {
+    let (title_key, message_key) = keys(status);
+    let mut res = render(&ErrorPage { p, status: status.as_u16(), title_key, message_key: message_key.to_owned() });
+    *res.status_mut() = status;
+    res
+}
+
 /// An error page for `status` with a specific message key.
 pub fn page_status_key(
     state: &AppState,
@@ -71,15 +79,9 @@ fn clone_parts(req: &Request) -> (axum::http::request::Parts, ()) {
         .body(())
         .map(|r| r.into_parts().0)
         .unwrap_or_else(|_| axum::http::Request::new(()).into_parts().0);
-    // Keep what the layout needs: actor, language, CSRF token.
-    if let Some(a) = req.extensions().get::<linli_app::Actor>() {
-        parts.extensions.insert(a.clone());
-    }
-    if let Some(l) = req.extensions().get::<crate::i18n::Lang>() {
-        parts.extensions.insert(*l);
-    }
-    if let Some(c) = req.extensions().get::<crate::csrf::CsrfToken>() {
-        parts.extensions.insert(c.clone());
+    // Keep what the layout needs: actor, language, CSRF token (not the one-time flash).
+    if let Some(ctx) = req.extensions().get::<crate::session::RequestCtx>() {
+        parts.extensions.insert(crate::session::RequestCtx { flash: None, ..ctx.clone() });
     }
     (parts, ())
 }
@@ -93,8 +95,15 @@ pub fn not_found_for(state: &AppState, req: &Request, api: bool) -> Response {
     }
 }
 
-/// Router fallback.
-pub async fn not_found(State(state): State<AppState>, req: Request) -> Response {
+/// Router fallback: resolves who is asking (so the page header is right) and answers 404.
+pub async fn not_found(State(state): State<AppState>, mut req: Request) -> Response {
+    let start = std::time::Instant::now();
     let api = is_api(req.uri().path());
-    not_found_for(&state, &req, api)
+    let method = crate::metrics::method_label(req.method());
+    let res = match crate::session::resolve(&state, &mut req).await {
+        Ok(()) => not_found_for(&state, &req, api),
+        Err(res) => res,
+    };
+    crate::metrics::record(&state, method, &res, start);
+    res
 }

@@ -24,7 +24,7 @@ use linli_domain::permission::Permission;
 use crate::{
     AppState,
     access::Routes,
-    csrf::{CsrfToken, Flash, flash_cookie},
+    csrf::{Flash, flash_cookie},
     i18n::{I18n, Lang},
 };
 
@@ -162,23 +162,16 @@ impl FromRequestParts<AppState> for Page {
 
 /// Builds the page context from request parts (also used by error pages).
 pub fn page_from_parts(parts: &Parts, state: &AppState) -> Page {
-    let member = match parts.extensions.get::<Actor>() {
+    let ctx = parts.extensions.get::<crate::session::RequestCtx>();
+    let member = match ctx.map(|c| &c.actor) {
         Some(Actor::Member(m)) => Some(m.clone()),
         _ => None,
     };
     Page {
-        lang: parts
-            .extensions
-            .get::<Lang>()
-            .copied()
-            .unwrap_or_else(|| crate::session::lang_of(&parts.headers)),
+        lang: ctx.map(|c| c.lang).unwrap_or_else(|| crate::session::lang_of(&parts.headers)),
         i18n: state.i18n.clone(),
-        csrf: parts
-            .extensions
-            .get::<CsrfToken>()
-            .map(|c| c.0.clone())
-            .unwrap_or_default(),
-        flash: parts.extensions.get::<Flash>().cloned(),
+        csrf: ctx.and_then(|c| c.csrf.as_ref()).map(|c| c.token(state)).unwrap_or_default(),
+        flash: ctx.and_then(|c| c.flash.clone()),
         member,
         path: parts.uri.path().to_owned(),
     }
