@@ -53,7 +53,7 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(20);
 /// The whole bench may take at most this long.
 const TOTAL_TIMEOUT: Duration = Duration::from_secs(110);
 /// The filter the `linli` binary uses at its default log level.
-const PROD_LOG_FILTER: &str = "info,sqlx=warn,tower_http=info";
+const PROD_LOG_FILTER: &str = "info,sqlx=warn";
 
 /// Settings from the environment.
 #[derive(Debug, Clone, Copy)]
@@ -100,13 +100,8 @@ impl Settings {
 /// Installs the subscriber the `linli` binary installs (stderr; `RUST_LOG` overrides the
 /// filter), so each request's `info_span!` is recorded as it is in production.
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(PROD_LOG_FILTER));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_writer(std::io::stderr)
-        .init();
+    let rust_log = std::env::var("RUST_LOG").ok();
+    linli_web::telemetry::init(rust_log.as_deref(), PROD_LOG_FILTER, false);
 }
 
 fn verdict(r: f64) -> &'static str {

@@ -55,16 +55,13 @@ enum AdminCommand {
 }
 
 fn init_tracing(cfg: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(format!("{},sqlx=warn,tower_http=info", cfg.log_level))
-    });
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false);
-    match cfg.log_format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Text => builder.init(),
-    }
+    let rust_log = std::env::var("RUST_LOG").ok();
+    let default = format!("{},sqlx=warn", cfg.log_level);
+    linli_web::telemetry::init(
+        rust_log.as_deref(),
+        &default,
+        cfg.log_format == LogFormat::Json,
+    );
 }
 
 async fn open_store(cfg: &Config) -> Result<sql::SqlStore> {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use axum::{
     Router,
-    extract::{MatchedPath, Request},
+    extract::{DefaultBodyLimit, MatchedPath, Request},
     handler::Handler,
     http::{Method, StatusCode},
     response::{IntoResponse, Redirect, Response},
@@ -139,12 +139,21 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
+        // Requests that carry a body get the small default limit; GET/HEAD/DELETE read none,
+        // so they skip the layer.
+        let reads_body = matches!(method, Method::POST | Method::PUT | Method::PATCH);
         self.table.insert(RouteDecl {
             method,
             path,
             access,
         });
-        self.router = self.router.route(path, on(filter, handler));
+        let endpoint = on(filter, handler);
+        let endpoint = if reads_body {
+            endpoint.layer(DefaultBodyLimit::max(crate::BODY_LIMIT))
+        } else {
+            endpoint
+        };
+        self.router = self.router.route(path, endpoint);
         self
     }
 
@@ -173,7 +182,7 @@ impl Routes {
         });
         self.router = self.router.route(
             path,
-            on(filter, handler).layer(axum::extract::DefaultBodyLimit::max(limit)),
+            on(filter, handler).layer(DefaultBodyLimit::max(limit)),
         );
         self
     }
@@ -203,27 +212,43 @@ pub fn is_api(path: &str) -> bool {
     path == "/api/v1" || path.starts_with("/api/v1/")
 }
 
+/// Outcome of [`check`].
+pub enum Admission {
+    /// Admitted; the route pattern (a static string, for metrics).
+    Admit(&'static str),
+    /// Refused with this response; the route pattern when the route exists.
+    Refuse(Response, Option<&'static str>),
+}
+
 /// Checks the request against its route's declaration. Returns the route pattern (a static
 /// string, for metrics) when the caller is admitted, or the refusal to send. Undeclared routes
 /// are refused: a forgotten declaration is a closed door.
-pub fn check(state: &AppState, matched: Option<&MatchedPath>, req: &Request) -> Result<&'static str, (Response, Option<&'static str>)> {
+pub fn check(state: &AppState, matched: Option<&MatchedPath>, req: &Request) -> Admission {
     let api = is_api(req.uri().path());
     let Some(pattern) = matched.map(MatchedPath::as_str) else {
-        return Err((errors::not_found_for(state, req, api), None));
+        return Admission::Refuse(errors::not_found_for(state, req, api), None);
     };
     let Some((access, pattern)) = state.routes.lookup(req.method(), pattern) else {
         if state.routes.has_path(pattern) {
             let res = if api {
-                ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed").into_response()
+                ApiError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "method_not_allowed",
+                    "method not allowed",
+                )
+                .into_response()
             } else {
                 errors::page_status(state, req, StatusCode::METHOD_NOT_ALLOWED)
             };
-            return Err((res, None));
+            return Admission::Refuse(res, None);
         }
         tracing::error!(method = %req.method(), route = pattern, "route has no access declaration; refused");
-        return Err((errors::not_found_for(state, req, api), None));
+        return Admission::Refuse(errors::not_found_for(state, req, api), None);
     };
-    let actor = req.extensions().get::<crate::session::RequestCtx>().map(|c| &c.actor);
+    let actor = req
+        .extensions()
+        .get::<crate::session::RequestCtx>()
+        .map(|c| &c.actor);
     let allowed = match (access, actor) {
         (Access::Public | Access::Dev, _) => Ok(()),
         (_, None | Some(Actor::Guest)) => Err(linli_app::AppError::Unauthenticated),
@@ -231,14 +256,21 @@ pub fn check(state: &AppState, matched: Option<&MatchedPath>, req: &Request) -> 
         (Access::Staff(p), Some(a)) => a.require(p).map(|_| ()),
     };
     match allowed {
-        Ok(()) => Ok(pattern),
-        Err(e) if api => Err((ApiError::from(e).into_response(), Some(pattern))),
+        Ok(()) => Admission::Admit(pattern),
+        Err(e) if api => Admission::Refuse(ApiError::from(e).into_response(), Some(pattern)),
         Err(linli_app::AppError::Unauthenticated) => {
-            let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let next_path = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
             let to = format!("/login?next={}", crate::pages::urlencode(next_path));
-            Err((Redirect::to(&to).into_response(), Some(pattern)))
+            Admission::Refuse(Redirect::to(&to).into_response(), Some(pattern))
         }
-        Err(_) => Err((errors::page_status(state, req, StatusCode::FORBIDDEN), Some(pattern))),
+        Err(_) => Admission::Refuse(
+            errors::page_status(state, req, StatusCode::FORBIDDEN),
+            Some(pattern),
+        ),
     }
 }
 

@@ -164,7 +164,8 @@ pub async fn guard(state: &AppState, req: Request, next: Next) -> Response {
     });
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let mut req = if unsafe_method {
-        match verify(state, req, existing.as_deref()).await {
+        // Boxed: only unsafe requests pay for the body-reading future.
+        match Box::pin(verify(state, req, existing.as_deref())).await {
             Ok(r) => r,
             Err(res) => return res,
         }

@@ -18,14 +18,16 @@ pub mod pages;
 pub mod security;
 pub mod session;
 pub mod state;
+pub mod telemetry;
 
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, MatchedPath, Request, State},
+    extract::{MatchedPath, Request, State},
     middleware::{self, Next},
     response::Response,
 };
 pub use state::{AppState, WebConfig};
+use tracing::Instrument;
 
 /// Largest request body accepted anywhere except uploads.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -44,24 +46,53 @@ pub fn router(state: AppState) -> Router {
     let (router, table) = routes(state.web.dev_mode).finish();
     let state = state.with_routes(table);
     let router = router
-        .route_layer(middleware::from_fn_with_state(state.clone(), request_context))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_context,
+        ))
         .fallback(pages::errors::not_found)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state);
     security::apply(router)
 }
 
 /// The per-request pipeline, as one route layer (it runs after routing, so it knows the route
-/// pattern): metrics around everything, then who is calling, then the route's access
-/// declaration, then the CSRF guard and flash messages, then the handler.
-async fn request_context(State(state): State<AppState>, matched: Option<MatchedPath>, mut req: Request, next: Next) -> Response {
+/// pattern): a tracing span carrying the request id, metrics around everything, then who is
+/// calling, then the route's access declaration, then the CSRF guard and flash messages, then
+/// the handler.
+async fn request_context(
+    State(state): State<AppState>,
+    matched: Option<MatchedPath>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let span = request_span(&req);
+    pipeline(state, matched, req, next).instrument(span).await
+}
+
+/// The span every log line of a request is recorded in: method, path (never the query, which
+/// may carry personal data) and request id.
+pub(crate) fn request_span(req: &Request) -> tracing::Span {
+    let id = req
+        .headers()
+        .get(&security::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+}
+
+async fn pipeline(
+    state: AppState,
+    matched: Option<MatchedPath>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let start = std::time::Instant::now();
     let method = metrics::method_label(req.method());
     let (mut res, route) = match session::resolve(&state, &mut req).await {
         Err(res) => (res, None),
         Ok(()) => match access::check(&state, matched.as_ref(), &req) {
-            Ok(route) => (csrf::guard(&state, req, next).await, Some(route)),
-            Err((res, route)) => (res, route),
+            access::Admission::Admit(route) => (csrf::guard(&state, req, next).await, Some(route)),
+            access::Admission::Refuse(res, route) => (res, route),
         },
     };
     if let Some(route) = route {

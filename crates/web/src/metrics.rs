@@ -42,10 +42,7 @@ impl Metrics {
             "HTTP request latency",
             latency.clone(),
         );
-        Self {
-            registry,
-            latency,
-        }
+        Self { registry, latency }
     }
 
     /// OpenMetrics text.
@@ -69,11 +66,26 @@ pub fn record(state: &AppState, method: &'static str, res: &Response, start: Ins
         route,
         status: res.status().as_u16(),
     };
+    let elapsed = start.elapsed();
     state
         .metrics
         .latency
         .get_or_create(&labels)
-        .observe(start.elapsed().as_secs_f64());
+        .observe(elapsed.as_secs_f64());
+    let status = res.status();
+    if status.is_server_error() {
+        tracing::error!(
+            status = status.as_u16(),
+            latency_ms = elapsed.as_millis(),
+            "request failed"
+        );
+    } else {
+        tracing::debug!(
+            status = status.as_u16(),
+            latency_ms = elapsed.as_millis(),
+            "request finished"
+        );
+    }
 }
 
 /// A static name for the method label.

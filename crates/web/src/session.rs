@@ -1,7 +1,7 @@
 //! Who is calling: resolves the [`Actor`] from the page-session cookie (pages) or the bearer
 //! token (API) once per request, and the language and client IP. Also the cookie helpers.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     extract::{ConnectInfo, FromRequestParts, Request},
@@ -59,8 +59,8 @@ pub fn lang_of(headers: &HeaderMap) -> Lang {
 /// allocation instead of one per item).
 #[derive(Debug, Clone)]
 pub struct RequestCtx {
-    /// Client IP address.
-    pub ip: String,
+    /// Client IP address (`None` when unknown, e.g. in-process tests).
+    pub ip: Option<IpAddr>,
     /// Page language.
     pub lang: Lang,
     /// Who is calling.
@@ -74,7 +74,13 @@ pub struct RequestCtx {
 impl RequestCtx {
     /// A guest context in `lang` (for pages built outside the pipeline).
     pub fn guest(lang: Lang) -> Self {
-        Self { ip: "unknown".into(), lang, actor: Actor::Guest, csrf: None, flash: None }
+        Self {
+            ip: None,
+            lang,
+            actor: Actor::Guest,
+            csrf: None,
+            flash: None,
+        }
     }
 }
 
@@ -85,26 +91,28 @@ pub struct ClientIp(pub String);
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(parts.extensions.get::<RequestCtx>().map(|c| c.ip.clone()).unwrap_or_else(|| "unknown".into())))
+        let ip = parts.extensions.get::<RequestCtx>().and_then(|c| c.ip);
+        Ok(ClientIp(
+            ip.map(|ip| ip.to_string())
+                .unwrap_or_else(|| "unknown".into()),
+        ))
     }
 }
 
-fn client_ip(req: &Request, trust_proxy: bool) -> String {
+fn client_ip(req: &Request, trust_proxy: bool) -> Option<IpAddr> {
     if trust_proxy
         && let Some(ip) = req
             .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|s| s.parse::<std::net::IpAddr>().is_ok())
+            .and_then(|s| s.trim().parse::<IpAddr>().ok())
     {
-        return ip.to_owned();
+        return Some(ip);
     }
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+        .map(|c| c.0.ip())
 }
 
 /// Extractor for the resolved actor.
@@ -113,7 +121,13 @@ pub struct CurrentActor(pub Actor);
 impl<S: Send + Sync> FromRequestParts<S> for CurrentActor {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(parts.extensions.get::<RequestCtx>().map(|c| c.actor.clone()).unwrap_or(Actor::Guest)))
+        Ok(Self(
+            parts
+                .extensions
+                .get::<RequestCtx>()
+                .map(|c| c.actor.clone())
+                .unwrap_or(Actor::Guest),
+        ))
     }
 }
 
@@ -135,23 +149,31 @@ pub async fn resolve(state: &AppState, req: &mut Request) -> Result<(), Response
     };
     let actor = match credential {
         // Secrets are 43 base64url characters; anything else cannot match and costs no query.
-        Some((secret, kind)) if secret.len() == 43 => match state
-            .app
-            .authenticate(&secret, kind)
-            .await
-        {
-            Ok(a) => a,
-            Err(e) => {
-                let err = ApiError::from(e);
-                return Err(if api {
-                    err.into_response()
-                } else {
-                    crate::pages::errors::page_status(state, req, StatusCode::SERVICE_UNAVAILABLE)
-                });
+        Some((secret, kind)) if secret.len() == 43 => {
+            match Box::pin(state.app.authenticate(&secret, kind)).await {
+                Ok(a) => a,
+                Err(e) => {
+                    let err = ApiError::from(e);
+                    return Err(if api {
+                        err.into_response()
+                    } else {
+                        crate::pages::errors::page_status(
+                            state,
+                            req,
+                            StatusCode::SERVICE_UNAVAILABLE,
+                        )
+                    });
+                }
             }
-        },
+        }
         _ => Actor::Guest,
     };
-    req.extensions_mut().insert(RequestCtx { ip, lang, actor, csrf: None, flash: None });
+    req.extensions_mut().insert(RequestCtx {
+        ip,
+        lang,
+        actor,
+        csrf: None,
+        flash: None,
+    });
     Ok(())
 }

@@ -268,7 +268,8 @@ async fn health_readiness_and_metrics_answer() {
     let m = t.get("/metrics", None).await;
     assert_eq!(m.status, StatusCode::OK);
     assert!(
-        m.body.contains("linli_http_request_duration_seconds_count") && m.body.contains("route=\"/\""),
+        m.body.contains("linli_http_request_duration_seconds_count")
+            && m.body.contains("route=\"/\""),
         "{}",
         m.body
     );
@@ -334,6 +335,7 @@ async fn log_lines_never_contain_a_full_phone_number() {
     let sink = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
         .with_writer(move || sink.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
@@ -361,5 +363,9 @@ async fn log_lines_never_contain_a_full_phone_number() {
     assert!(
         !logs.contains("13911112009"),
         "a full phone leaked into the logs"
+    );
+    assert!(
+        logs.contains("request_id="),
+        "log lines carry the request id: {logs}"
     );
 }

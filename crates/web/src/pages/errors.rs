@@ -7,6 +7,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
+use tracing::Instrument;
 
 use super::{Page, page_from_parts, render};
 use crate::{AppState, access::is_api, error::ApiError};
@@ -44,7 +45,12 @@ pub fn page_status(state: &AppState, req: &Request, status: StatusCode) -> Respo
 /// An error page for `status` inside a handler that already has its page context.
 pub fn page_with(p: Page, status: StatusCode) -> Response {
     let (title_key, message_key) = keys(status);
-    let mut res = render(&ErrorPage { p, status: status.as_u16(), title_key, message_key: message_key.to_owned() });
+    let mut res = render(&ErrorPage {
+        p,
+        status: status.as_u16(),
+        title_key,
+        message_key: message_key.to_owned(),
+    });
     *res.status_mut() = status;
     res
 }
@@ -81,7 +87,10 @@ fn clone_parts(req: &Request) -> (axum::http::request::Parts, ()) {
         .unwrap_or_else(|_| axum::http::Request::new(()).into_parts().0);
     // Keep what the layout needs: actor, language, CSRF token (not the one-time flash).
     if let Some(ctx) = req.extensions().get::<crate::session::RequestCtx>() {
-        parts.extensions.insert(crate::session::RequestCtx { flash: None, ..ctx.clone() });
+        parts.extensions.insert(crate::session::RequestCtx {
+            flash: None,
+            ..ctx.clone()
+        });
     }
     (parts, ())
 }
@@ -100,10 +109,15 @@ pub async fn not_found(State(state): State<AppState>, mut req: Request) -> Respo
     let start = std::time::Instant::now();
     let api = is_api(req.uri().path());
     let method = crate::metrics::method_label(req.method());
-    let res = match crate::session::resolve(&state, &mut req).await {
-        Ok(()) => not_found_for(&state, &req, api),
-        Err(res) => res,
-    };
+    let span = crate::request_span(&req);
+    let res = async {
+        match crate::session::resolve(&state, &mut req).await {
+            Ok(()) => not_found_for(&state, &req, api),
+            Err(res) => res,
+        }
+    }
+    .instrument(span)
+    .await;
     crate::metrics::record(&state, method, &res, start);
     res
 }

@@ -168,9 +168,14 @@ pub fn page_from_parts(parts: &Parts, state: &AppState) -> Page {
         _ => None,
     };
     Page {
-        lang: ctx.map(|c| c.lang).unwrap_or_else(|| crate::session::lang_of(&parts.headers)),
+        lang: ctx
+            .map(|c| c.lang)
+            .unwrap_or_else(|| crate::session::lang_of(&parts.headers)),
         i18n: state.i18n.clone(),
-        csrf: ctx.and_then(|c| c.csrf.as_ref()).map(|c| c.token(state)).unwrap_or_default(),
+        csrf: ctx
+            .and_then(|c| c.csrf.as_ref())
+            .map(|c| c.token(state))
+            .unwrap_or_default(),
         flash: ctx.and_then(|c| c.flash.clone()),
         member,
         path: parts.uri.path().to_owned(),
