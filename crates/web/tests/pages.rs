@@ -369,3 +369,23 @@ async fn log_lines_never_contain_a_full_phone_number() {
         "log lines carry the request id: {logs}"
     );
 }
+
+#[tokio::test]
+async fn with_the_database_down_pages_fail_friendly_and_readyz_says_so() {
+    let t = app().await;
+    t.register("13911112010").await;
+    let mut b = Browser::new(&t);
+    b.login("13911112010", "secret123").await;
+    t.db.store.close().await;
+    let ready = t.get("/readyz", None).await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.json()["status"], "unavailable");
+    let page = b.get("/me").await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.body.contains("出错了"), "a friendly page, not a stack trace: {}", page.body);
+    assert!(!page.body.to_lowercase().contains("sqlx"), "no internals leak");
+    let api = t.get("/api/v1/categories", None).await;
+    assert_eq!(api.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(api.json()["message"], "internal error", "no internals leak on the API either");
+    assert_eq!(t.get("/healthz", None).await.body, "ok", "liveness does not depend on the database");
+}
