@@ -10,6 +10,7 @@ pub mod access;
 pub mod api;
 pub mod assets;
 pub mod csrf;
+pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod i18n;

@@ -4,13 +4,8 @@
 use axum::{
     Json, Router,
     extract::State,
-    http::{HeaderName, HeaderValue, Request, StatusCode, header},
-    response::{Html, IntoResponse, Response},
-};
-use tower::ServiceBuilder;
-use tower_http::{
-    catch_panic::CatchPanicLayer,
-    request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+    http::{HeaderName, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
 };
 
 use crate::{
@@ -27,13 +22,10 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Request ids: a random 64-bit prefix per process plus a counter, formatted like a UUID. No
 /// system call per request, unique across nodes in practice.
-#[derive(Clone, Copy)]
-struct MakeId;
-
 static ID_PREFIX: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
 static ID_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-fn next_request_id() -> String {
+pub(crate) fn next_request_id() -> String {
     let prefix = *ID_PREFIX.get_or_init(|| {
         linli_app::crypto::random_bytes::<8>()
             .map(u64::from_le_bytes)
@@ -55,58 +47,47 @@ fn next_request_id() -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-impl MakeRequestId for MakeId {
-    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
-        HeaderValue::from_str(&next_request_id())
-            .ok()
-            .map(RequestId::new)
-    }
-}
+/// Content Security Policy for everything that is not a page (JSON, images, text): nothing may
+/// load, nothing may frame it (the usual policy for APIs).
+pub const CSP_NON_DOCUMENT: &str = "default-src 'none'; frame-ancestors 'none'";
 
-fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    tracing::error!("handler panicked");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        Html(crate::pages::errors::STATIC_500),
-    )
-        .into_response()
-}
-
-/// Adds the security headers to every response (one layer instead of one per header). A
-/// handler may set its own Content-Security-Policy.
-fn security_headers(mut res: Response) -> Response {
+/// Adds the security headers. Every response gets `nosniff`, a CSP and `X-Frame-Options`;
+/// the headers that only govern documents (the full CSP, Referrer-Policy, Permissions-Policy)
+/// go on HTML responses, where they take effect. A handler may set its own CSP.
+pub(crate) fn add_security_headers(res: &mut Response) {
+    let is_document = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
     let h = res.headers_mut();
-    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        );
-    }
+    h.reserve(if is_document { 5 } else { 3 });
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    h.insert(
-        HeaderName::from_static("permissions-policy"),
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=(self)"),
-    );
-    res
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        let csp = if is_document { CSP } else { CSP_NON_DOCUMENT };
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp),
+        );
+    }
+    if is_document {
+        h.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        );
+        h.insert(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=(self)"),
+        );
+    }
 }
 
-/// Wraps the router in the outer layers.
+/// Wraps the router in the outer layer ([`crate::edge`]).
 pub fn apply(router: Router) -> Router {
-    router.layer(
-        ServiceBuilder::new()
-            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeId))
-            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-            .layer(CatchPanicLayer::custom(panic_response))
-            .layer(tower::util::MapResponseLayer::new(security_headers)),
-    )
+    router.layer(crate::edge::EdgeLayer)
 }
 
 /// Health, readiness and metrics.

@@ -382,10 +382,38 @@ async fn with_the_database_down_pages_fail_friendly_and_readyz_says_so() {
     assert_eq!(ready.json()["status"], "unavailable");
     let page = b.get("/me").await;
     assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(page.body.contains("出错了"), "a friendly page, not a stack trace: {}", page.body);
-    assert!(!page.body.to_lowercase().contains("sqlx"), "no internals leak");
+    assert!(
+        page.body.contains("出错了"),
+        "a friendly page, not a stack trace: {}",
+        page.body
+    );
+    assert!(
+        !page.body.to_lowercase().contains("sqlx"),
+        "no internals leak"
+    );
     let api = t.get("/api/v1/categories", None).await;
     assert_eq!(api.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(api.json()["message"], "internal error", "no internals leak on the API either");
-    assert_eq!(t.get("/healthz", None).await.body, "ok", "liveness does not depend on the database");
+    assert_eq!(
+        api.json()["message"],
+        "internal error",
+        "no internals leak on the API either"
+    );
+    assert_eq!(
+        t.get("/healthz", None).await.body,
+        "ok",
+        "liveness does not depend on the database"
+    );
+}
+
+#[tokio::test]
+async fn api_responses_get_the_non_document_security_headers() {
+    let t = app().await;
+    let r = t.get("/api/v1/categories", None).await;
+    assert_eq!(r.headers["x-content-type-options"], "nosniff");
+    assert_eq!(r.headers["x-frame-options"], "DENY");
+    assert_eq!(
+        r.headers["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+    assert_eq!(r.headers["x-request-id"].len(), 36);
 }
