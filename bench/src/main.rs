@@ -235,7 +235,7 @@ async fn bench(settings: Settings) -> Result<()> {
             "release"
         },
         if settings.tracing {
-            "production subscriber (RUST_LOG or info,sqlx=warn,tower_http=info) to stderr"
+            "production subscriber (RUST_LOG or info,sqlx=warn) to stderr"
         } else {
             "off (BENCH_TRACING=off)"
         }

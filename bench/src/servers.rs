@@ -51,8 +51,8 @@ pub async fn spawn_bare() -> Result<SocketAddr> {
     Ok(addr)
 }
 
-/// Serves the bare router wrapped only in Linli's outer layers (`linli_web::security::apply`:
-/// request id, tracing span, panic catcher, security headers): the breakdown side that splits
+/// Serves the bare router wrapped only in Linli's outer layer (`linli_web::security::apply`:
+/// request id, panic catcher, security headers): the breakdown side that splits
 /// the full stack's cost into those layers and the inner, state-carrying ones.
 pub async fn spawn_outer_layers() -> Result<SocketAddr> {
     let (listener, addr) = loopback().await?;
