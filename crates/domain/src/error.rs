@@ -31,6 +31,18 @@ pub enum DomainError {
     /// A permission name is not known.
     #[error("unknown permission {0}")]
     UnknownPermission(String),
+    /// A field has a value outside its allowed set.
+    #[error("invalid {0}")]
+    Invalid(&'static str),
+    /// The identity number is not a valid mainland resident ID.
+    #[error("invalid identity number")]
+    InvalidIdNumber,
+    /// The requested change is not allowed from the current state.
+    #[error("not allowed in the current state")]
+    InvalidTransition,
+    /// A date is malformed or out of range.
+    #[error("invalid date")]
+    InvalidDate,
 }
 
 impl DomainError {
@@ -44,6 +56,10 @@ impl DomainError {
             Self::UnknownDistrict => "unknown_district",
             Self::MalformedCode => "malformed_code",
             Self::UnknownPermission(_) => "unknown_permission",
+            Self::Invalid(_) => "invalid_value",
+            Self::InvalidIdNumber => "invalid_id_number",
+            Self::InvalidTransition => "invalid_transition",
+            Self::InvalidDate => "invalid_date",
         }
     }
 }

@@ -78,6 +78,14 @@ typed_id!(
     /// A session or token family.
     SessionId
 );
+typed_id!(
+    /// A provider (one per account that applied).
+    ProviderId
+);
+typed_id!(
+    /// An uploaded provider document (licence, certificate).
+    DocumentId
+);
 
 #[cfg(test)]
 mod tests {

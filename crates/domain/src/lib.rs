@@ -8,6 +8,7 @@ pub mod error;
 pub mod ids;
 pub mod permission;
 pub mod phone;
+pub mod provider;
 pub mod sms;
 pub mod time;
 

@@ -17,17 +17,20 @@ pub enum Permission {
     ProvidersReview,
     /// Review listings and content (used by the catalogue issue).
     ContentReview,
+    /// See a provider's full real name and identity number (each reveal is audited).
+    IdentityReveal,
 }
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 7] = [
         Self::ConsoleAccess,
         Self::UsersView,
         Self::UsersManage,
         Self::RolesManage,
         Self::ProvidersReview,
         Self::ContentReview,
+        Self::IdentityReveal,
     ];
 
     /// Stored and API name.
@@ -39,6 +42,7 @@ impl Permission {
             Self::RolesManage => "roles.manage",
             Self::ProvidersReview => "providers.review",
             Self::ContentReview => "content.review",
+            Self::IdentityReveal => "identity.reveal",
         }
     }
 

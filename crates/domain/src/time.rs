@@ -45,6 +45,49 @@ impl Timestamp {
     }
 }
 
+/// A calendar day in the city's local time, stored as `YYYY-MM-DD` (sorts as text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Day(time::Date);
+
+impl Day {
+    /// Parses `YYYY-MM-DD`.
+    pub fn parse(s: &str) -> Result<Self, crate::DomainError> {
+        let fmt = time::macros::format_description!("[year]-[month]-[day]");
+        time::Date::parse(s.trim(), &fmt)
+            .map(Self)
+            .map_err(|_| crate::DomainError::InvalidDate)
+    }
+    /// The local day of an instant.
+    pub fn of(t: Timestamp) -> Self {
+        let offset =
+            time::UtcOffset::from_hms(LOCAL_OFFSET_HOURS, 0, 0).unwrap_or(time::UtcOffset::UTC);
+        let date = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(t.0) * 1_000_000)
+            .map(|d| d.to_offset(offset).date())
+            .unwrap_or(time::Date::MIN);
+        Self(date)
+    }
+    /// This day plus `days` (saturating at the calendar's ends).
+    pub fn plus_days(self, days: i64) -> Self {
+        Self(
+            self.0
+                .checked_add(time::Duration::days(days))
+                .unwrap_or(self.0),
+        )
+    }
+}
+
+impl std::fmt::Display for Day {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.0.year(),
+            u8::from(self.0.month()),
+            self.0.day()
+        )
+    }
+}
+
 /// Source of the current time. Production uses [`SystemClock`]; tests use a fake clock.
 pub trait Clock: Send + Sync + 'static {
     /// The current instant.
@@ -68,6 +111,19 @@ impl Clock for SystemClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_parse_format_and_follow_local_time() {
+        let d = Day::parse("2026-02-28").unwrap();
+        assert_eq!(d.plus_days(1).to_string(), "2026-03-01");
+        assert!(Day::parse("2026-02-30").is_err());
+        assert!(Day::parse("tomorrow").is_err());
+        // 2026-01-01T16:00Z is already 2026-01-02 in Shanghai.
+        assert_eq!(
+            Day::of(Timestamp(1_767_283_200_000)).to_string(),
+            "2026-01-02"
+        );
+    }
 
     #[test]
     fn local_display_is_utc_plus_eight() {

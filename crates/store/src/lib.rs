@@ -5,6 +5,7 @@
 //! Backend differences live in a few named places inside `sql/`: connection pragmas, how a
 //! write transaction begins, and how jobs are claimed.
 
+pub mod providers;
 pub mod rows;
 pub mod sql;
 
@@ -14,6 +15,7 @@ use linli_domain::{
     sms::SendRefusal,
     time::Timestamp,
 };
+pub use providers::*;
 pub use rows::*;
 
 /// Errors from the store. Constraint violations become [`StoreError::Conflict`] so callers can
@@ -35,6 +37,9 @@ pub enum StoreError {
     /// A stored value could not be interpreted.
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// A domain rule refused the change (checked inside the transaction).
+    #[error(transparent)]
+    Rule(#[from] linli_domain::DomainError),
 }
 
 /// Result alias for store calls.
@@ -62,7 +67,7 @@ pub enum RefreshOutcome {
 
 /// Everything Linli persists. Each method is one transaction.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: ProviderStore + Send + Sync + 'static {
     /// Which backend this is.
     fn backend(&self) -> Backend;
     /// Cheap connectivity check for `/readyz`.

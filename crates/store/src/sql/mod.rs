@@ -4,6 +4,7 @@
 //! (`store_impl.rs`, `claim_jobs`).
 
 mod decode;
+mod providers;
 mod store_impl;
 
 use std::str::FromStr;

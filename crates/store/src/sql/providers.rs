@@ -1,0 +1,385 @@
+//! The statements behind [`ProviderStore`].
+
+use async_trait::async_trait;
+use linli_domain::{
+    ids::{DocumentId, ProviderId, UserId},
+    provider::{ApplicationStatus, ReviewAction},
+    time::Timestamp,
+};
+use sqlx::{Row, any::AnyRow};
+
+use super::{SqlStore, decode, map_err, parse_id};
+use crate::{
+    AuditRow, DocumentRow, ExpirySweep, NotificationRow, ProviderRow, ProviderStore, StoreError,
+    StoreResult,
+};
+
+fn list(s: &str) -> Vec<String> {
+    s.split(',')
+        .filter(|x| !x.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn opt_ts(row: &AnyRow, col: &str) -> StoreResult<Option<Timestamp>> {
+    Ok(row.try_get::<Option<i64>, _>(col)?.map(Timestamp))
+}
+
+fn provider(row: &AnyRow) -> StoreResult<ProviderRow> {
+    Ok(ProviderRow {
+        id: parse_id(&row.try_get::<String, _>("id")?)?,
+        user_id: parse_id(&row.try_get::<String, _>("user_id")?)?,
+        kind: row.try_get("kind")?,
+        display_name: row.try_get("display_name")?,
+        real_name_masked: row.try_get("real_name_masked")?,
+        real_name_enc: row.try_get("real_name_enc")?,
+        id_number_masked: row.try_get("id_number_masked")?,
+        id_number_enc: row.try_get("id_number_enc")?,
+        categories: list(&row.try_get::<String, _>("categories")?),
+        districts: list(&row.try_get::<String, _>("districts")?),
+        intro: row.try_get("intro")?,
+        status: row.try_get("status")?,
+        review_note: row.try_get("review_note")?,
+        submitted_at: decode::ts(row, "submitted_at")?,
+        reviewed_at: opt_ts(row, "reviewed_at")?,
+        approved_at: opt_ts(row, "approved_at")?,
+        suspended: decode::flag(row, "suspended")?,
+        completed_orders: row.try_get("completed_orders")?,
+        rating_sum: row.try_get("rating_sum")?,
+        rating_count: row.try_get("rating_count")?,
+    })
+}
+
+fn document(row: &AnyRow) -> StoreResult<DocumentRow> {
+    Ok(DocumentRow {
+        id: parse_id(&row.try_get::<String, _>("id")?)?,
+        provider_id: parse_id(&row.try_get::<String, _>("provider_id")?)?,
+        kind: row.try_get("kind")?,
+        photo: row.try_get("photo")?,
+        thumb: row.try_get("thumb")?,
+        expires_on: row.try_get("expires_on")?,
+        status: row.try_get("status")?,
+    })
+}
+
+fn status_of(s: &str) -> StoreResult<ApplicationStatus> {
+    ApplicationStatus::parse(s).map_err(|_| StoreError::Corrupt(format!("provider status {s}")))
+}
+
+#[async_trait]
+impl ProviderStore for SqlStore {
+    async fn submit_application(
+        &self,
+        p: &ProviderRow,
+        docs: &[DocumentRow],
+        now: Timestamp,
+    ) -> StoreResult<ProviderId> {
+        let mut tx = self.write_tx().await?;
+        let current = sqlx::query("SELECT id, status FROM providers WHERE user_id = $1")
+            .bind(p.user_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (id, current_status) = match &current {
+            Some(r) => (
+                parse_id::<ProviderId>(&r.try_get::<String, _>("id")?)?,
+                Some(status_of(&r.try_get::<String, _>("status")?)?),
+            ),
+            None => (p.id, None),
+        };
+        let next = ApplicationStatus::after(current_status, ReviewAction::Submit)?;
+        let (categories, districts) = (p.categories.join(","), p.districts.join(","));
+        if current.is_some() {
+            sqlx::query(
+                "UPDATE providers SET kind = $1, display_name = $2, real_name_masked = $3, real_name_enc = $4, \
+                 id_number_masked = $5, id_number_enc = $6, categories = $7, districts = $8, intro = $9, status = $10, \
+                 submitted_at = $11, updated_at = $11 WHERE id = $12",
+            )
+            .bind(&p.kind)
+            .bind(&p.display_name)
+            .bind(&p.real_name_masked)
+            .bind(&p.real_name_enc)
+            .bind(&p.id_number_masked)
+            .bind(&p.id_number_enc)
+            .bind(&categories)
+            .bind(&districts)
+            .bind(&p.intro)
+            .bind(next.as_str())
+            .bind(now.0)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+            for kind in docs.iter().map(|d| d.kind.as_str()) {
+                sqlx::query("UPDATE provider_documents SET status = 'replaced' WHERE provider_id = $1 AND kind = $2 AND status <> 'replaced'")
+                    .bind(id.to_string())
+                    .bind(kind)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        } else {
+            sqlx::query(
+                "INSERT INTO providers (id, user_id, kind, display_name, real_name_masked, real_name_enc, id_number_masked, \
+                 id_number_enc, categories, districts, intro, status, submitted_at, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13)",
+            )
+            .bind(id.to_string())
+            .bind(p.user_id.to_string())
+            .bind(&p.kind)
+            .bind(&p.display_name)
+            .bind(&p.real_name_masked)
+            .bind(&p.real_name_enc)
+            .bind(&p.id_number_masked)
+            .bind(&p.id_number_enc)
+            .bind(&categories)
+            .bind(&districts)
+            .bind(&p.intro)
+            .bind(next.as_str())
+            .bind(now.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        for d in docs {
+            sqlx::query(
+                "INSERT INTO provider_documents (id, provider_id, kind, photo, thumb, expires_on, status, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'active', $7)",
+            )
+            .bind(d.id.to_string())
+            .bind(id.to_string())
+            .bind(&d.kind)
+            .bind(&d.photo)
+            .bind(&d.thumb)
+            .bind(&d.expires_on)
+            .bind(now.0)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn provider_by_user(&self, user: UserId) -> StoreResult<Option<ProviderRow>> {
+        let row = sqlx::query("SELECT * FROM providers WHERE user_id = $1")
+            .bind(user.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(provider).transpose()
+    }
+
+    async fn provider(&self, id: ProviderId) -> StoreResult<Option<ProviderRow>> {
+        let row = sqlx::query("SELECT * FROM providers WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(provider).transpose()
+    }
+
+    async fn provider_documents(&self, id: ProviderId) -> StoreResult<Vec<DocumentRow>> {
+        let rows = sqlx::query("SELECT * FROM provider_documents WHERE provider_id = $1 ORDER BY created_at DESC, id DESC")
+            .bind(id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(document).collect()
+    }
+
+    async fn list_providers(
+        &self,
+        status: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<ProviderRow>, i64)> {
+        let status = status.unwrap_or("");
+        let rows = sqlx::query(
+            "SELECT * FROM providers WHERE ($1 = '' OR status = $1) ORDER BY submitted_at, id LIMIT $2 OFFSET $3",
+        )
+        .bind(status)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        let total: i64 = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM providers WHERE ($1 = '' OR status = $1)",
+        )
+        .bind(status)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        Ok((
+            rows.iter().map(provider).collect::<StoreResult<_>>()?,
+            total,
+        ))
+    }
+
+    async fn review_application(
+        &self,
+        id: ProviderId,
+        action: ReviewAction,
+        note: Option<&str>,
+        reviewer: UserId,
+        now: Timestamp,
+    ) -> StoreResult<ProviderRow> {
+        let mut tx = self.write_tx().await?;
+        let current: String = sqlx::query("SELECT status FROM providers WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .try_get("status")?;
+        let next = ApplicationStatus::after(Some(status_of(&current)?), action)?;
+        // The status guard in WHERE makes a concurrent second decision a no-op that we detect.
+        let done = sqlx::query(
+            "UPDATE providers SET status = $1, review_note = $2, reviewed_by = $3, reviewed_at = $4, updated_at = $4, \
+             approved_at = CASE WHEN $1 = 'approved' THEN $4 ELSE approved_at END WHERE id = $5 AND status = $6",
+        )
+        .bind(next.as_str())
+        .bind(note.map(str::to_owned))
+        .bind(reviewer.to_string())
+        .bind(now.0)
+        .bind(id.to_string())
+        .bind(&current)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Rule(
+                linli_domain::DomainError::InvalidTransition,
+            ));
+        }
+        let row = sqlx::query("SELECT * FROM providers WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        let out = provider(&row)?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn append_audit(
+        &self,
+        actor: UserId,
+        action: &str,
+        target: &str,
+        detail: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        sqlx::query("INSERT INTO audit_log (id, actor_id, action, target, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(DocumentId::new().to_string())
+            .bind(actor.to_string())
+            .bind(action)
+            .bind(target)
+            .bind(detail)
+            .bind(now.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn audit_entries(&self, target: &str) -> StoreResult<Vec<AuditRow>> {
+        let rows = sqlx::query(
+            "SELECT * FROM audit_log WHERE target = $1 ORDER BY created_at DESC, id DESC",
+        )
+        .bind(target)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditRow {
+                    actor_id: r.try_get("actor_id")?,
+                    action: r.try_get("action")?,
+                    target: r.try_get("target")?,
+                    detail: r.try_get("detail")?,
+                    created_at: decode::ts(r, "created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn push_notification(
+        &self,
+        user: UserId,
+        kind: &str,
+        body: &str,
+        dedupe_key: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO notifications (id, user_id, kind, body, dedupe_key, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(DocumentId::new().to_string())
+        .bind(user.to_string())
+        .bind(kind)
+        .bind(body)
+        .bind(dedupe_key.map(str::to_owned))
+        .bind(now.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn notifications(&self, user: UserId, limit: i64) -> StoreResult<Vec<NotificationRow>> {
+        let rows = sqlx::query("SELECT kind, body, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
+            .bind(user.to_string())
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(NotificationRow {
+                    kind: r.try_get("kind")?,
+                    body: r.try_get("body")?,
+                    created_at: decode::ts(r, "created_at")?,
+                    read: r.try_get::<Option<i64>, _>("read_at")?.is_some(),
+                })
+            })
+            .collect()
+    }
+
+    async fn sweep_document_expiry(
+        &self,
+        today: &str,
+        warn_until: &str,
+    ) -> StoreResult<ExpirySweep> {
+        let mut tx = self.write_tx().await?;
+        let expired_rows = sqlx::query(
+            "SELECT d.*, p.user_id AS owner FROM provider_documents d JOIN providers p ON p.id = d.provider_id \
+             WHERE p.status = 'approved' AND d.status IN ('active', 'expiring') AND d.expires_on < $1",
+        )
+        .bind(today)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut sweep = ExpirySweep::default();
+        for r in &expired_rows {
+            let d = document(r)?;
+            sqlx::query("UPDATE provider_documents SET status = 'expired' WHERE id = $1")
+                .bind(d.id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE providers SET suspended = 1 WHERE id = $1")
+                .bind(d.provider_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            sweep
+                .expired
+                .push((d, parse_id(&r.try_get::<String, _>("owner")?)?));
+        }
+        let expiring_rows = sqlx::query(
+            "SELECT d.*, p.user_id AS owner FROM provider_documents d JOIN providers p ON p.id = d.provider_id \
+             WHERE p.status = 'approved' AND d.status = 'active' AND d.expires_on <= $1 AND d.expires_on >= $2",
+        )
+        .bind(warn_until)
+        .bind(today)
+        .fetch_all(&mut *tx)
+        .await?;
+        for r in &expiring_rows {
+            let d = document(r)?;
+            sqlx::query("UPDATE provider_documents SET status = 'expiring' WHERE id = $1")
+                .bind(d.id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            sweep
+                .expiring
+                .push((d, parse_id(&r.try_get::<String, _>("owner")?)?));
+        }
+        tx.commit().await?;
+        Ok(sweep)
+    }
+}
