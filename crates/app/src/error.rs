@@ -60,6 +60,7 @@ impl From<StoreError> for AppError {
                 code: "conflict",
                 message: "conflicting change",
             },
+            StoreError::Rule(d) => Self::Invalid(d),
             other => Self::Internal(other.to_string()),
         }
     }

@@ -1,5 +1,7 @@
 //! Uploaded files behind an object-store interface (a local directory by default), and the
-//! checks every upload passes: type sniffed from magic bytes, size limits, generated names.
+//! checks every upload passes: size limits, type sniffed from magic bytes, pixel limits read
+//! from the header before anything is decoded, re-encoding (which drops EXIF and GPS),
+//! thumbnails, generated names.
 
 use std::path::PathBuf;
 
@@ -12,6 +14,9 @@ pub trait FileStore: Send + Sync + 'static {
     async fn put(&self, name: &str, bytes: &[u8]) -> AppResult<()>;
     /// Reads an object; `NotFound` if absent.
     async fn get(&self, name: &str) -> AppResult<Vec<u8>>;
+    /// Deletes an object. Deleting one that is already gone succeeds, so clean-ups can be
+    /// retried.
+    async fn delete(&self, name: &str) -> AppResult<()>;
 }
 
 /// Files under a local directory.
@@ -61,6 +66,15 @@ impl FileStore for LocalFiles {
     async fn get(&self, name: &str) -> AppResult<Vec<u8>> {
         let path = self.path(name)?;
         tokio::fs::read(&path).await.map_err(|_| AppError::NotFound)
+    }
+
+    async fn delete(&self, name: &str) -> AppResult<()> {
+        let path = self.path(name)?;
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(AppError::Internal(e.to_string())),
+        }
     }
 }
 
@@ -119,52 +133,279 @@ impl ImageKind {
 pub const MAX_AVATAR_BYTES: usize = 2 * 1024 * 1024;
 /// Largest width or height decoded (a decompression-bomb guard).
 pub const MAX_SIDE_PIXELS: u32 = 8000;
+/// Largest pixel count decoded: 40 megapixels, enough for a full-size 12–24 MP phone photo.
+/// A small, highly compressed file can claim a huge canvas, so this matters more than the
+/// byte limit.
+pub const MAX_PIXELS: u64 = 40_000_000;
 /// Longest side of a stored avatar.
 pub const AVATAR_SIDE: u32 = 512;
+/// Longest side of a stored photo (listings, licences, reviews).
+pub const PHOTO_SIDE: u32 = 1600;
+/// Longest side of a stored photo thumbnail.
+pub const THUMB_SIDE: u32 = 400;
 
-/// Decodes an upload and encodes it afresh, scaled to fit `max_side`. Re-encoding drops EXIF
-/// (including GPS position) and anything smuggled after the image data. Opaque images become
-/// JPEG; images with transparency become PNG. CPU-heavy: call from a blocking thread.
-pub fn reencode(bytes: &[u8], max_side: u32) -> AppResult<(Vec<u8>, ImageKind)> {
-    use std::io::Cursor;
+/// What an upload must meet before any of its pixels is decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhotoLimits {
+    /// Largest upload, in bytes.
+    pub max_bytes: usize,
+    /// Largest width or height, in pixels.
+    pub max_side: u32,
+    /// Largest width × height.
+    pub max_pixels: u64,
+}
 
-    use image::{ImageFormat, ImageReader, Limits};
+/// Limits for avatars.
+pub const AVATAR: PhotoLimits = PhotoLimits {
+    max_bytes: MAX_AVATAR_BYTES,
+    max_side: MAX_SIDE_PIXELS,
+    max_pixels: MAX_PIXELS,
+};
 
-    let kind = ImageKind::sniff(bytes).ok_or(AppError::BadUpload(
-        "only JPEG, PNG or WebP images are accepted",
-    ))?;
-    let format = match kind {
-        ImageKind::Jpeg => ImageFormat::Jpeg,
-        ImageKind::Png => ImageFormat::Png,
-        ImageKind::Webp => ImageFormat::WebP,
-    };
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE_PIXELS);
-    limits.max_image_height = Some(MAX_SIDE_PIXELS);
-    limits.max_alloc = Some(256 * 1024 * 1024);
-    reader.limits(limits);
-    let img = reader
-        .decode()
-        .map_err(|_| AppError::BadUpload("the image could not be read or is too large"))?;
-    let img = if img.width() > max_side || img.height() > max_side {
-        img.thumbnail(max_side, max_side)
+/// Limits for photos of listings, provider licences and reviews.
+pub const PHOTO: PhotoLimits = PhotoLimits {
+    max_bytes: 10 * 1024 * 1024,
+    max_side: MAX_SIDE_PIXELS,
+    max_pixels: MAX_PIXELS,
+};
+
+/// JPEG quality of stored avatars.
+const AVATAR_JPEG_QUALITY: u8 = 85;
+/// JPEG quality of stored photos and thumbnails: visually clean, a third smaller than 95.
+const PHOTO_JPEG_QUALITY: u8 = 82;
+/// Bytes per pixel of the widest format the accepted decoders produce (16-bit RGBA), so the
+/// decoder's allocation guard admits whatever [`inspect`] admitted and nothing larger.
+const MAX_BYTES_PER_PIXEL: u64 = 8;
+
+const EMPTY: &str = "empty file";
+const TOO_MANY_BYTES: &str = "file too large";
+const NOT_AN_IMAGE: &str = "only JPEG, PNG or WebP images are accepted";
+const UNREADABLE: &str = "the image could not be read";
+const TOO_MANY_PIXELS: &str = "image dimensions too large";
+
+impl ImageKind {
+    fn format(self) -> image::ImageFormat {
+        match self {
+            Self::Jpeg => image::ImageFormat::Jpeg,
+            Self::Png => image::ImageFormat::Png,
+            Self::Webp => image::ImageFormat::WebP,
+        }
+    }
+}
+
+/// Checks an upload cheaply, before any pixel is decoded: size first (so a huge body costs
+/// nothing more), then the type from magic bytes (the client's name and MIME type are never
+/// trusted), then the dimensions from the header alone. Returns the sniffed kind, width and
+/// height. Anything failing is `BadUpload`.
+pub fn inspect(bytes: &[u8], limits: &PhotoLimits) -> AppResult<(ImageKind, u32, u32)> {
+    use image::ImageReader;
+
+    if bytes.is_empty() {
+        return Err(AppError::BadUpload(EMPTY));
+    }
+    if bytes.len() > limits.max_bytes {
+        return Err(AppError::BadUpload(TOO_MANY_BYTES));
+    }
+    let kind = ImageKind::sniff(bytes).ok_or(AppError::BadUpload(NOT_AN_IMAGE))?;
+    // `into_dimensions` parses headers only; the decoders allocate pixel buffers later, in
+    // `read_image`, which is never reached here.
+    let (width, height) = ImageReader::with_format(std::io::Cursor::new(bytes), kind.format())
+        .into_dimensions()
+        .map_err(|_| AppError::BadUpload(UNREADABLE))?;
+    if width == 0 || height == 0 {
+        return Err(AppError::BadUpload(UNREADABLE));
+    }
+    if width > limits.max_side
+        || height > limits.max_side
+        || u64::from(width) * u64::from(height) > limits.max_pixels
+    {
+        return Err(AppError::BadUpload(TOO_MANY_PIXELS));
+    }
+    Ok((kind, width, height))
+}
+
+/// Decodes an upload that passed [`inspect`], with `image::Limits` as a second guard, and turns
+/// it upright: re-encoding drops EXIF, so its orientation tag must be applied to the pixels or
+/// phone photos would come out on their side.
+fn decode(bytes: &[u8], kind: ImageKind, limits: &PhotoLimits) -> AppResult<image::DynamicImage> {
+    use image::{DynamicImage, ImageDecoder, ImageReader, Limits, metadata::Orientation};
+
+    let max_alloc = limits.max_pixels.saturating_mul(MAX_BYTES_PER_PIXEL);
+    let mut guard = Limits::default();
+    guard.max_image_width = Some(limits.max_side);
+    guard.max_image_height = Some(limits.max_side);
+    guard.max_alloc = Some(max_alloc);
+    let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), kind.format());
+    reader.limits(guard);
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|_| AppError::BadUpload(UNREADABLE))?;
+    // `ImageReader::decode` makes this check itself; going through the decoder (to read the
+    // orientation) means making it here.
+    if decoder.total_bytes() > max_alloc {
+        return Err(AppError::BadUpload(TOO_MANY_PIXELS));
+    }
+    // A broken EXIF block is no reason to refuse the picture; it just stays as stored.
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut img =
+        DynamicImage::from_decoder(decoder).map_err(|_| AppError::BadUpload(UNREADABLE))?;
+    img.apply_orientation(orientation);
+    Ok(img)
+}
+
+/// Scales down (never up) to fit a `side` × `side` box, keeping the aspect ratio.
+fn fit(img: image::DynamicImage, side: u32) -> image::DynamicImage {
+    if img.width() > side || img.height() > side {
+        img.thumbnail(side, side)
     } else {
         img
+    }
+}
+
+/// The stored format: PNG only if some pixel is actually see-through (an alpha channel that is
+/// fully opaque, common in screenshots, would only make the file several times larger);
+/// JPEG otherwise.
+fn output_kind(img: &image::DynamicImage) -> ImageKind {
+    use image::DynamicImage as D;
+
+    let transparent = match img {
+        D::ImageLumaA8(i) => i.pixels().any(|p| p.0[1] < u8::MAX),
+        D::ImageRgba8(i) => i.pixels().any(|p| p.0[3] < u8::MAX),
+        D::ImageLumaA16(i) => i.pixels().any(|p| p.0[1] < u16::MAX),
+        D::ImageRgba16(i) => i.pixels().any(|p| p.0[3] < u16::MAX),
+        other => other.color().has_alpha(),
     };
-    let mut out = Cursor::new(Vec::new());
-    let kind = if img.color().has_alpha() {
-        img.write_to(&mut out, ImageFormat::Png)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+    if transparent {
         ImageKind::Png
     } else {
-        let rgb = img.to_rgb8();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
-            .encode_image(&rgb)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
         ImageKind::Jpeg
-    };
-    Ok((out.into_inner(), kind))
+    }
+}
+
+/// Encodes afresh as `kind` (JPEG or PNG). Only pixels are written: no EXIF, no GPS, no
+/// comments, nothing that trailed the original image data.
+fn encode(img: &image::DynamicImage, kind: ImageKind, jpeg_quality: u8) -> AppResult<Vec<u8>> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    match kind {
+        ImageKind::Png => img
+            .write_to(&mut out, image::ImageFormat::Png)
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+        // JPEG has no alpha channel and the encoder wants 8-bit samples.
+        ImageKind::Jpeg => {
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, jpeg_quality)
+                .encode_image(&img.to_rgb8())
+                .map_err(|e| AppError::Internal(e.to_string()))?
+        }
+        // The `image` crate only writes lossless WebP, larger than either of the above.
+        ImageKind::Webp => return Err(AppError::Internal("WebP is never written".into())),
+    }
+    Ok(out.into_inner())
+}
+
+/// Decodes an avatar upload and encodes it afresh, scaled to fit `max_side`. Checked against
+/// [`AVATAR`] by [`inspect`] first. Re-encoding drops EXIF (including GPS position) and
+/// anything smuggled after the image data. Opaque images become JPEG; images with transparency
+/// become PNG. CPU-heavy: call from a blocking thread.
+pub fn reencode(bytes: &[u8], max_side: u32) -> AppResult<(Vec<u8>, ImageKind)> {
+    let (kind, _, _) = inspect(bytes, &AVATAR)?;
+    let img = fit(decode(bytes, kind, &AVATAR)?, max_side.max(1));
+    let kind = output_kind(&img);
+    Ok((encode(&img, kind, AVATAR_JPEG_QUALITY)?, kind))
+}
+
+/// A photo re-encoded for storage, with its thumbnail.
+#[derive(Debug, Clone)]
+pub struct ProcessedPhoto {
+    /// The full image, scaled to fit the requested side.
+    pub full: Vec<u8>,
+    /// The thumbnail, same format.
+    pub thumb: Vec<u8>,
+    /// Format of both (JPEG, or PNG when the photo has transparency).
+    pub kind: ImageKind,
+    /// Width of `full`, upright.
+    pub width: u32,
+    /// Height of `full`, upright.
+    pub height: u32,
+}
+
+/// The photo pipeline: [`inspect`] against `limits`, decode (with pixel limits as a second
+/// guard, EXIF orientation applied), then re-encode a full image fitting `full_side` (e.g.
+/// [`PHOTO_SIDE`]) and a thumbnail fitting `thumb_side` (e.g. [`THUMB_SIDE`]). Re-encoding
+/// drops EXIF and GPS. Both come out as JPEG, or both as PNG when the photo has transparency.
+///
+/// CPU-heavy (up to `limits.max_pixels` decoded, up to 8 bytes each): callers run it on a
+/// blocking thread (`tokio::task::spawn_blocking`), never on the async executor.
+pub fn process_photo(
+    bytes: &[u8],
+    limits: &PhotoLimits,
+    full_side: u32,
+    thumb_side: u32,
+) -> AppResult<ProcessedPhoto> {
+    let (kind, _, _) = inspect(bytes, limits)?;
+    let full = fit(decode(bytes, kind, limits)?, full_side.max(1));
+    // From the already-scaled image: cheaper than from the original, and the same pixels.
+    let thumb = fit(full.clone(), thumb_side.max(1));
+    // Decided once, so the thumbnail never differs in format from its photo.
+    let kind = output_kind(&full);
+    Ok(ProcessedPhoto {
+        full: encode(&full, kind, PHOTO_JPEG_QUALITY)?,
+        thumb: encode(&thumb, kind, PHOTO_JPEG_QUALITY)?,
+        kind,
+        width: full.width(),
+        height: full.height(),
+    })
+}
+
+/// Where a photo and its thumbnail were stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPhoto {
+    /// Name of the full image, `folder/<uuid>.<ext>`.
+    pub name: String,
+    /// Name of the thumbnail, `folder/<uuid>_thumb.<ext>`.
+    pub thumb_name: String,
+}
+
+/// Whether `folder` is one plain segment of ASCII letters, digits, `-` or `_`.
+fn is_plain_folder(folder: &str) -> bool {
+    !folder.is_empty()
+        && folder.len() <= 64
+        && folder
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+}
+
+/// Stores a processed photo and its thumbnail under generated names in `folder` (one plain
+/// ASCII segment such as `listings`). Nothing of the client's file name reaches the store. If
+/// the thumbnail cannot be written, the full image is deleted again (best effort) so no
+/// half-stored photo is left behind.
+pub async fn store_photo(
+    files: &dyn FileStore,
+    folder: &str,
+    photo: &ProcessedPhoto,
+) -> AppResult<StoredPhoto> {
+    if !is_plain_folder(folder) {
+        // Folders are chosen by our code, not by users: a bad one is a bug.
+        return Err(AppError::Internal(format!(
+            "invalid photo folder {folder:?}"
+        )));
+    }
+    // Only a source of UUIDv7s: time-ordered (good for object-store listings) and with enough
+    // random bits that names cannot be guessed.
+    let id = linli_domain::ids::JobId::new();
+    let ext = photo.kind.ext();
+    let name = format!("{folder}/{id}.{ext}");
+    let thumb_name = format!("{folder}/{id}_thumb.{ext}");
+    files.put(&name, &photo.full).await?;
+    if let Err(e) = files.put(&thumb_name, &photo.thumb).await {
+        // A failed write may still have left part of the thumbnail behind.
+        for orphan in [&name, &thumb_name] {
+            if let Err(cleanup) = files.delete(orphan).await {
+                tracing::warn!(name = %orphan, error = %cleanup, "could not delete orphaned photo");
+            }
+        }
+        return Err(e);
+    }
+    Ok(StoredPhoto { name, thumb_name })
 }
 
 #[cfg(test)]
@@ -190,18 +431,364 @@ mod tests {
     }
 
     fn jpeg_with_exif() -> Vec<u8> {
-        let img =
-            image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, y as u8 * 8, 128]));
+        photo_with_exif(
+            40,
+            30,
+            b"Exif\0\0GPSLatitude=31.2304N;GPSLongitude=121.4737E",
+        )
+    }
+
+    /// A `width` × `height` JPEG with `payload` spliced in as an APP1 segment right after the
+    /// SOI marker, the way cameras write EXIF.
+    fn photo_with_exif(width: u32, height: u32, payload: &[u8]) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(width, height, |x, y| {
+            image::Rgb([(x * 6 % 256) as u8, (y * 8 % 256) as u8, 128])
+        });
         let mut jpeg = std::io::Cursor::new(Vec::new());
         img.write_to(&mut jpeg, image::ImageFormat::Jpeg).unwrap();
         let jpeg = jpeg.into_inner();
-        // Splice an APP1 EXIF segment with a fake GPS tag right after the SOI marker.
-        let payload = b"Exif\0\0GPSLatitude=31.2304N;GPSLongitude=121.4737E";
         let len = u16::try_from(payload.len() + 2).unwrap().to_be_bytes();
         let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1, len[0], len[1]];
         out.extend_from_slice(payload);
         out.extend_from_slice(&jpeg[2..]);
         out
+    }
+
+    /// An EXIF block holding a GPS-ish marker and Orientation = `orientation` (big-endian TIFF
+    /// with one IFD entry, tag 0x0112, type SHORT).
+    fn exif_with_orientation(orientation: u16) -> Vec<u8> {
+        let mut exif = b"Exif\0\0MM\0\x2a\0\0\0\x08".to_vec();
+        exif.extend_from_slice(&1u16.to_be_bytes()); // one entry
+        exif.extend_from_slice(&0x0112u16.to_be_bytes());
+        exif.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+        exif.extend_from_slice(&1u32.to_be_bytes()); // count
+        exif.extend_from_slice(&orientation.to_be_bytes());
+        exif.extend_from_slice(&[0, 0]); // value padding
+        exif.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
+        exif.extend_from_slice(b"GPSLatitude=31.2304N");
+        exif
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
+        let start = out.len();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        let crc = crc32(&out[start..]);
+        out.extend_from_slice(&crc.to_be_bytes());
+    }
+
+    /// A PNG whose IHDR claims `width` × `height` RGBA pixels, followed by a few bytes of IDAT
+    /// that could never fill it: a decompression bomb's header without the bomb.
+    fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut ihdr = Vec::new();
+        ihdr.extend_from_slice(&width.to_be_bytes());
+        ihdr.extend_from_slice(&height.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 6, 0, 0, 0]); // 8-bit RGBA, deflate, no interlace
+        png_chunk(&mut png, b"IHDR", &ihdr);
+        png_chunk(&mut png, b"IDAT", &[0x78, 0x9C, 0x03, 0x00]);
+        png
+    }
+
+    fn is_bad_upload(r: &AppResult<impl std::fmt::Debug>, message: &str) -> bool {
+        matches!(r, Err(AppError::BadUpload(m)) if *m == message)
+    }
+
+    fn temp_files() -> (std::path::PathBuf, LocalFiles) {
+        let dir =
+            std::env::temp_dir().join(format!("linli-files-{}", linli_domain::ids::JobId::new()));
+        let fs = LocalFiles::new(&dir);
+        (dir, fs)
+    }
+
+    fn count_files(dir: &std::path::Path) -> usize {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return 0;
+        };
+        entries
+            .map(|e| {
+                let path = e.unwrap().path();
+                if path.is_dir() { count_files(&path) } else { 1 }
+            })
+            .sum()
+    }
+
+    #[test]
+    fn html_or_svg_renamed_to_jpg_is_refused() {
+        // The name never reaches us: only the bytes are looked at.
+        let html = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>";
+        let svg = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#;
+        for bytes in [&html[..], &svg[..]] {
+            assert!(is_bad_upload(&inspect(bytes, &PHOTO), NOT_AN_IMAGE));
+            assert!(is_bad_upload(
+                &process_photo(bytes, &PHOTO, PHOTO_SIDE, THUMB_SIDE),
+                NOT_AN_IMAGE
+            ));
+            assert!(is_bad_upload(&reencode(bytes, AVATAR_SIDE), NOT_AN_IMAGE));
+        }
+    }
+
+    #[test]
+    fn oversized_upload_is_refused_by_size_first() {
+        // A real image at the front, so only the size check can be what refuses it.
+        let mut bytes = photo_with_exif(64, 48, b"Exif\0\0");
+        bytes.resize(50 * 1024 * 1024, 0);
+        assert!(is_bad_upload(&inspect(&bytes, &PHOTO), TOO_MANY_BYTES));
+        assert!(is_bad_upload(
+            &process_photo(&bytes, &PHOTO, PHOTO_SIDE, THUMB_SIDE),
+            TOO_MANY_BYTES
+        ));
+        // Avatars have a smaller budget.
+        let mut avatar = photo_with_exif(64, 48, b"Exif\0\0");
+        avatar.resize(AVATAR.max_bytes + 1, 0);
+        assert!(is_bad_upload(
+            &reencode(&avatar, AVATAR_SIDE),
+            TOO_MANY_BYTES
+        ));
+        assert!(is_bad_upload(&inspect(b"", &PHOTO), EMPTY));
+    }
+
+    #[test]
+    fn decompression_bomb_is_refused_from_the_header() {
+        let bomb = png_claiming(50_000, 50_000);
+        assert!(bomb.len() < 100, "the whole file is {} bytes", bomb.len());
+        let started = std::time::Instant::now();
+        assert!(is_bad_upload(&inspect(&bomb, &PHOTO), TOO_MANY_PIXELS));
+        // Same answer through the pipeline: it stops at the header, so the 10 GB canvas is
+        // never allocated (that would fail or take far longer than this).
+        assert!(is_bad_upload(
+            &process_photo(&bomb, &PHOTO, PHOTO_SIDE, THUMB_SIDE),
+            TOO_MANY_PIXELS
+        ));
+        assert!(is_bad_upload(
+            &reencode(&bomb, AVATAR_SIDE),
+            TOO_MANY_PIXELS
+        ));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    #[test]
+    fn pixel_count_is_limited_even_within_the_side_limit() {
+        // 7000 × 7000 = 49 MP: each side is allowed, the area is not.
+        let wide = png_claiming(7000, 7000);
+        assert!(is_bad_upload(&inspect(&wide, &PHOTO), TOO_MANY_PIXELS));
+        // One pixel over the side limit.
+        let tall = png_claiming(1, MAX_SIDE_PIXELS + 1);
+        assert!(is_bad_upload(&inspect(&tall, &PHOTO), TOO_MANY_PIXELS));
+        // Within both, the header alone answers (the pixel data is bogus).
+        assert_eq!(
+            inspect(&png_claiming(6000, 4000), &PHOTO).unwrap(),
+            (ImageKind::Png, 6000, 4000)
+        );
+        assert!(is_bad_upload(
+            &process_photo(&png_claiming(6000, 4000), &PHOTO, PHOTO_SIDE, THUMB_SIDE),
+            UNREADABLE
+        ));
+    }
+
+    #[test]
+    fn photo_is_reencoded_without_exif_and_thumbnailed() {
+        let input = photo_with_exif(
+            1200,
+            900,
+            b"Exif\0\0GPSLatitude=31.2304N;GPSLongitude=121.4737E",
+        );
+        assert!(input.windows(4).any(|w| w == b"Exif"));
+        assert_eq!(
+            inspect(&input, &PHOTO).unwrap(),
+            (ImageKind::Jpeg, 1200, 900)
+        );
+        let photo = process_photo(&input, &PHOTO, 640, 160).unwrap();
+        assert_eq!(photo.kind, ImageKind::Jpeg);
+        assert_eq!((photo.width, photo.height), (640, 480));
+        for (bytes, side) in [(&photo.full, 640), (&photo.thumb, 160)] {
+            assert_eq!(ImageKind::sniff(bytes), Some(ImageKind::Jpeg));
+            assert!(!bytes.windows(4).any(|w| w == b"Exif"), "EXIF survived");
+            assert!(!bytes.windows(3).any(|w| w == b"GPS"), "GPS survived");
+            let back = image::load_from_memory(bytes).unwrap();
+            assert!(back.width() <= side && back.height() <= side);
+            assert_eq!(back.width(), side, "scaled to fit, not below");
+        }
+        let full = image::load_from_memory(&photo.full).unwrap();
+        assert_eq!((full.width(), full.height()), (photo.width, photo.height));
+        let thumb = image::load_from_memory(&photo.thumb).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (160, 120));
+    }
+
+    #[test]
+    fn small_photo_is_not_scaled_up() {
+        let photo = process_photo(&jpeg_with_exif(), &PHOTO, PHOTO_SIDE, THUMB_SIDE).unwrap();
+        assert_eq!((photo.width, photo.height), (40, 30));
+        let thumb = image::load_from_memory(&photo.thumb).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (40, 30));
+    }
+
+    #[test]
+    fn exif_orientation_is_applied_before_it_is_dropped() {
+        // Stored landscape, tagged "rotate 90° clockwise to view": a phone held upright.
+        let input = photo_with_exif(60, 40, &exif_with_orientation(6));
+        let photo = process_photo(&input, &PHOTO, PHOTO_SIDE, THUMB_SIDE).unwrap();
+        assert_eq!((photo.width, photo.height), (40, 60));
+        assert!(!photo.full.windows(4).any(|w| w == b"Exif"));
+        let (avatar, _) = reencode(&input, AVATAR_SIDE).unwrap();
+        let back = image::load_from_memory(&avatar).unwrap();
+        assert_eq!((back.width(), back.height()), (40, 60));
+    }
+
+    #[test]
+    fn transparent_png_stays_png() {
+        let img = image::RgbaImage::from_fn(900, 600, |x, y| {
+            let alpha = if x < 450 { 0 } else { 255 };
+            image::Rgba([(x % 256) as u8, (y % 256) as u8, 90, alpha])
+        });
+        let mut png = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut png, image::ImageFormat::Png).unwrap();
+        let photo = process_photo(&png.into_inner(), &PHOTO, 300, 100).unwrap();
+        assert_eq!(photo.kind, ImageKind::Png);
+        assert_eq!((photo.width, photo.height), (300, 200));
+        for bytes in [&photo.full, &photo.thumb] {
+            assert_eq!(ImageKind::sniff(bytes), Some(ImageKind::Png));
+            let back = image::load_from_memory(bytes).unwrap();
+            assert!(back.color().has_alpha());
+            assert_eq!(back.to_rgba8().get_pixel(0, 0).0[3], 0, "transparency lost");
+        }
+        let thumb = image::load_from_memory(&photo.thumb).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (100, 67));
+    }
+
+    #[test]
+    fn opaque_png_becomes_jpeg() {
+        // An alpha channel with nothing see-through (a typical screenshot) needs no PNG.
+        let img = image::RgbaImage::from_fn(50, 40, |x, y| image::Rgba([x as u8, y as u8, 7, 255]));
+        let mut png = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut png, image::ImageFormat::Png).unwrap();
+        let photo = process_photo(&png.into_inner(), &PHOTO, PHOTO_SIDE, THUMB_SIDE).unwrap();
+        assert_eq!(photo.kind, ImageKind::Jpeg);
+        assert_eq!(ImageKind::sniff(&photo.thumb), Some(ImageKind::Jpeg));
+    }
+
+    #[test]
+    fn webp_is_accepted_and_stored_as_jpeg() {
+        let img = image::RgbImage::from_fn(80, 60, |x, y| image::Rgb([x as u8, y as u8, 200]));
+        let mut webp = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut webp, image::ImageFormat::WebP).unwrap();
+        let webp = webp.into_inner();
+        assert_eq!(inspect(&webp, &PHOTO).unwrap(), (ImageKind::Webp, 80, 60));
+        let photo = process_photo(&webp, &PHOTO, PHOTO_SIDE, 40).unwrap();
+        assert_eq!(photo.kind, ImageKind::Jpeg);
+        let thumb = image::load_from_memory(&photo.thumb).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (40, 30));
+    }
+
+    #[tokio::test]
+    async fn photos_are_stored_under_generated_names_and_deleted() {
+        let (dir, fs) = temp_files();
+        let photo = process_photo(&jpeg_with_exif(), &PHOTO, PHOTO_SIDE, 16).unwrap();
+        let stored = store_photo(&fs, "listings", &photo).await.unwrap();
+        let id = stored
+            .name
+            .strip_prefix("listings/")
+            .and_then(|n| n.strip_suffix(".jpg"))
+            .unwrap();
+        assert!(id.parse::<linli_domain::ids::JobId>().is_ok(), "{id}");
+        assert_eq!(stored.thumb_name, format!("listings/{id}_thumb.jpg"));
+        assert_eq!(fs.get(&stored.name).await.unwrap(), photo.full);
+        assert_eq!(fs.get(&stored.thumb_name).await.unwrap(), photo.thumb);
+        assert_eq!(count_files(&dir), 2);
+
+        let again = store_photo(&fs, "listings", &photo).await.unwrap();
+        assert_ne!(again.name, stored.name);
+
+        for name in [
+            &stored.name,
+            &stored.thumb_name,
+            &again.name,
+            &again.thumb_name,
+        ] {
+            fs.delete(name).await.unwrap();
+            assert!(matches!(fs.get(name).await, Err(AppError::NotFound)));
+            // Already gone is fine.
+            fs.delete(name).await.unwrap();
+        }
+        assert_eq!(count_files(&dir), 0);
+        assert!(fs.delete("../outside").await.is_err());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn photo_folder_must_be_one_plain_segment() {
+        let (dir, fs) = temp_files();
+        let photo = process_photo(&jpeg_with_exif(), &PHOTO, PHOTO_SIDE, THUMB_SIDE).unwrap();
+        for bad in [
+            "",
+            "a/b",
+            "..",
+            ".",
+            "listings/",
+            "/abs",
+            "a b",
+            "照片",
+            "x.y",
+        ] {
+            assert!(
+                matches!(
+                    store_photo(&fs, bad, &photo).await,
+                    Err(AppError::Internal(_))
+                ),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(count_files(&dir), 0);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Local files whose thumbnail writes fail, as a flaky object store's might.
+    struct ThumbsFail(LocalFiles);
+
+    #[async_trait::async_trait]
+    impl FileStore for ThumbsFail {
+        async fn put(&self, name: &str, bytes: &[u8]) -> AppResult<()> {
+            if name.contains("_thumb") {
+                return Err(AppError::Internal("disk full".into()));
+            }
+            self.0.put(name, bytes).await
+        }
+        async fn get(&self, name: &str) -> AppResult<Vec<u8>> {
+            self.0.get(name).await
+        }
+        async fn delete(&self, name: &str) -> AppResult<()> {
+            self.0.delete(name).await
+        }
+    }
+
+    #[tokio::test]
+    async fn failed_thumbnail_write_leaves_nothing_behind() {
+        let (dir, fs) = temp_files();
+        let fs = ThumbsFail(fs);
+        let photo = process_photo(&jpeg_with_exif(), &PHOTO, PHOTO_SIDE, THUMB_SIDE).unwrap();
+        assert!(matches!(
+            store_photo(&fs, "reviews", &photo).await,
+            Err(AppError::Internal(_))
+        ));
+        assert!(dir.join("reviews").is_dir(), "the full image was written");
+        assert_eq!(count_files(&dir), 0, "and then deleted");
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

@@ -36,7 +36,13 @@ pub struct JobRunner {
 impl JobRunner {
     /// A runner with the built-in handlers.
     pub fn new(app: App) -> Self {
-        Self::with_handlers(app, vec![Arc::new(PurgeTokens)])
+        Self::with_handlers(
+            app,
+            vec![
+                Arc::new(PurgeTokens),
+                Arc::new(crate::providers::DocumentExpiry),
+            ],
+        )
     }
 
     /// A runner with the given handlers.
@@ -115,7 +121,8 @@ impl App {
 
     /// Makes sure the recurring housekeeping jobs are scheduled (idempotent; run at startup).
     pub async fn ensure_recurring_jobs(&self) -> AppResult<()> {
-        PurgeTokens::schedule_next(self).await
+        PurgeTokens::schedule_next(self).await?;
+        crate::providers::DocumentExpiry::schedule_next(self).await
     }
 }
 

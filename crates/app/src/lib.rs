@@ -10,6 +10,7 @@ pub mod files;
 pub mod jobs;
 pub mod limiter;
 pub mod profile;
+pub mod providers;
 pub mod seed;
 pub mod sms;
 

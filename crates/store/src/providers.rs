@@ -140,6 +140,8 @@ pub trait ProviderStore: Send + Sync {
     async fn provider_by_user(&self, user: UserId) -> StoreResult<Option<ProviderRow>>;
     /// A provider by id.
     async fn provider(&self, id: ProviderId) -> StoreResult<Option<ProviderRow>>;
+    /// One document.
+    async fn document(&self, id: DocumentId) -> StoreResult<Option<DocumentRow>>;
     /// Documents of a provider, newest first (replaced ones included).
     async fn provider_documents(&self, id: ProviderId) -> StoreResult<Vec<DocumentRow>>;
     /// Applications by status (all when `None`), oldest submission first, with the total.

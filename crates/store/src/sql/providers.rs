@@ -173,6 +173,14 @@ impl ProviderStore for SqlStore {
         row.as_ref().map(provider).transpose()
     }
 
+    async fn document(&self, id: DocumentId) -> StoreResult<Option<DocumentRow>> {
+        let row = sqlx::query("SELECT * FROM provider_documents WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(document).transpose()
+    }
+
     async fn provider_documents(&self, id: ProviderId) -> StoreResult<Vec<DocumentRow>> {
         let rows = sqlx::query("SELECT * FROM provider_documents WHERE provider_id = $1 ORDER BY created_at DESC, id DESC")
             .bind(id.to_string())
