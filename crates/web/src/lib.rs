@@ -16,6 +16,7 @@ pub mod extract;
 pub mod i18n;
 pub mod metrics;
 pub mod pages;
+pub mod providers_form;
 pub mod security;
 pub mod session;
 pub mod state;

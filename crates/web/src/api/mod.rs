@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod catalog;
 pub mod me;
+pub mod providers;
 
 use axum::{
     Json,
@@ -29,6 +30,8 @@ use crate::access::{Access, Routes};
         catalog::categories, catalog::districts,
         admin::users, admin::set_status, admin::roles, admin::create_role, admin::set_permissions,
         admin::staff, admin::grant, admin::revoke,
+        providers::my_application, providers::apply, providers::profile, providers::document,
+        providers::queue, providers::application, providers::review, providers::reveal,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&BearerAuth),
@@ -36,6 +39,7 @@ use crate::access::{Access, Routes};
         (name = "auth", description = "Sign-up, sign-in, tokens"),
         (name = "me", description = "The signed-in account"),
         (name = "catalog", description = "Public reference data"),
+        (name = "providers", description = "Provider onboarding and profiles"),
         (name = "admin", description = "Operator console (staff permissions required)"),
     )
 )]
@@ -61,6 +65,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = auth::routes(r);
     let r = me::routes(r);
     let r = catalog::routes(r);
+    let r = providers::routes(r);
     admin::routes(r)
 }
 

@@ -4,11 +4,13 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_providers;
 pub mod auth;
 pub mod dev;
 pub mod errors;
 pub mod home;
 pub mod pro;
+pub mod providers;
 
 use std::sync::Arc;
 
@@ -258,7 +260,9 @@ pub fn routes(r: Routes, dev_mode: bool) -> Routes {
     let r = auth::routes(r);
     let r = account::routes(r);
     let r = pro::routes(r);
+    let r = providers::routes(r);
     let r = admin::routes(r);
+    let r = admin_providers::routes(r);
     if dev_mode { dev::routes(r) } else { r }
 }
 

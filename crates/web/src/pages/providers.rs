@@ -1,0 +1,36 @@
+//! The public provider profile page (`/providers/{id}`).
+
+use askama::Template;
+use axum::{extract::State, http::StatusCode, response::Response};
+use linli_app::providers::ProviderProfile;
+use linli_domain::ids::ProviderId;
+
+use super::{Page, render};
+use crate::{
+    AppState,
+    access::{Access, Routes},
+    extract::PagePath,
+};
+
+/// Routes of this module.
+pub fn routes(r: Routes) -> Routes {
+    r.get("/providers/{id}", Access::Public, profile)
+}
+
+#[derive(Template)]
+#[template(path = "provider.html")]
+struct Profile {
+    p: Page,
+    pr: ProviderProfile,
+}
+
+async fn profile(
+    State(state): State<AppState>,
+    p: Page,
+    PagePath(id): PagePath<ProviderId>,
+) -> Response {
+    match state.app.provider_profile(id).await {
+        Ok(pr) => render(&Profile { p, pr }),
+        Err(_) => super::errors::page_with(p, StatusCode::NOT_FOUND),
+    }
+}

@@ -1,0 +1,271 @@
+//! Provider onboarding through the API on both backends: multipart applications with photos,
+//! the review queue, audited identity reveal, private documents and public profiles.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code
+
+mod common;
+
+use axum::{
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+use common::TestApp;
+use linli_testkit::{TestDb, backend_test};
+use serde_json::json;
+
+/// A real 2×2 opaque PNG.
+fn png() -> Vec<u8> {
+    base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg==",
+    )
+    .unwrap()
+}
+
+const BOUNDARY: &str = "linliTestBoundary7MA4YWxk";
+
+fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"photo.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+const FIELDS: &[(&str, &str)] = &[
+    ("kind", "individual"),
+    ("display_name", "李师傅家电维修"),
+    ("real_name", "李建国"),
+    ("id_number", "11010519491231002X"),
+    ("categories", "appliance"),
+    ("categories", "appliance-ac"),
+    ("districts", "310107"),
+    ("districts", "310105"),
+    ("intro", "空调、洗衣机维修十五年，持电工证上岗。"),
+    ("qualification_expires_on", "2029-03-31"),
+];
+
+async fn apply(t: &TestApp, token: &str, body: Vec<u8>) -> common::Reply {
+    let req = Request::post("/api/v1/provider/application")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    t.send(req).await
+}
+
+backend_test!(
+    a_customer_applies_over_the_api_and_an_operator_approves,
+    |db: TestDb| async move {
+        let t = TestApp::new(db).await;
+        let applicant = t.register("13911130001").await;
+        assert_eq!(
+            t.get("/api/v1/provider/application", Some(&applicant))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let r = apply(
+            &t,
+            &applicant,
+            multipart(FIELDS, &[("qualification", &png())]),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let app = r.json();
+        assert_eq!(app["status"], "pending");
+        assert_eq!(app["real_name"], "李**");
+        assert!(
+            !r.body.contains("11010519491231002X") && !r.body.contains("李建国"),
+            "identity masked in responses"
+        );
+        let id = app["id"].as_str().unwrap().to_owned();
+        let doc = app["documents"][0]["id"].as_str().unwrap().to_owned();
+
+        assert_eq!(
+            t.get(&format!("/api/v1/providers/{id}"), None).await.status,
+            StatusCode::NOT_FOUND,
+            "not public before approval"
+        );
+        assert_eq!(
+            t.get("/api/v1/admin/providers", Some(&applicant))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let other = t.register("13911130002").await;
+        assert_eq!(
+            t.get(&format!("/api/v1/documents/{doc}"), Some(&other))
+                .await
+                .status,
+            StatusCode::NOT_FOUND,
+            "documents are private"
+        );
+        let mine = t
+            .get(
+                &format!("/api/v1/documents/{doc}?thumb=true"),
+                Some(&applicant),
+            )
+            .await;
+        assert_eq!(mine.status, StatusCode::OK);
+        assert_eq!(mine.headers["cache-control"], "private, no-store");
+
+        let admin = t.admin_token().await;
+        let queue = t.get("/api/v1/admin/providers", Some(&admin)).await.json();
+        assert_eq!(queue["total"], 1);
+        let bad = t
+            .json(
+                "POST",
+                &format!("/api/v1/admin/providers/{id}/review"),
+                Some(&admin),
+                json!({"action": "reject"}),
+            )
+            .await;
+        assert_eq!(
+            bad.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a rejection needs a reason"
+        );
+        let weird = t
+            .json(
+                "POST",
+                &format!("/api/v1/admin/providers/{id}/review"),
+                Some(&admin),
+                json!({"action": "ban"}),
+            )
+            .await;
+        assert_eq!(weird.code(), "invalid_value");
+        let ok = t
+            .json(
+                "POST",
+                &format!("/api/v1/admin/providers/{id}/review"),
+                Some(&admin),
+                json!({"action": "approve"}),
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+        let again = t
+            .json(
+                "POST",
+                &format!("/api/v1/admin/providers/{id}/review"),
+                Some(&admin),
+                json!({"action": "reject", "note": "重复操作"}),
+            )
+            .await;
+        assert_eq!(
+            (again.status, again.code().as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_transition")
+        );
+
+        let profile = t.get(&format!("/api/v1/providers/{id}"), None).await;
+        assert_eq!(profile.status, StatusCode::OK);
+        let p = profile.json();
+        assert_eq!(p["display_name"], "李师傅家电维修");
+        assert_eq!(p["verified_identity"], true);
+        assert_eq!(p["districts"], json!(["长宁区", "普陀区"]));
+        assert!(!profile.body.contains("李建国"));
+
+        let reveal = t
+            .json(
+                "POST",
+                &format!("/api/v1/admin/providers/{id}/reveal"),
+                Some(&admin),
+                json!({}),
+            )
+            .await;
+        assert_eq!(reveal.json()["id_number"], "11010519491231002X");
+        assert_eq!(
+            t.json(
+                "POST",
+                &format!("/api/v1/admin/providers/{id}/reveal"),
+                Some(&applicant),
+                json!({})
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            t.get("/api/v1/providers/not-an-id", None).await.code(),
+            "malformed_id"
+        );
+    }
+);
+
+backend_test!(
+    disguised_and_oversized_uploads_are_refused_and_nothing_is_stored,
+    |db: TestDb| async move {
+        let t = TestApp::new(db).await;
+        let token = t.register("13911130003").await;
+        let html = apply(
+            &t,
+            &token,
+            multipart(
+                FIELDS,
+                &[("qualification", b"<html><body>not an image</body></html>")],
+            ),
+        )
+        .await;
+        assert_eq!(
+            (html.status, html.code().as_str()),
+            (StatusCode::BAD_REQUEST, "bad_upload")
+        );
+        let svg = apply(
+            &t,
+            &token,
+            multipart(
+                FIELDS,
+                &[(
+                    "qualification",
+                    b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+                )],
+            ),
+        )
+        .await;
+        assert_eq!(svg.code(), "bad_upload");
+        let huge = vec![0xFFu8; 50 * 1024 * 1024];
+        let big = apply(&t, &token, multipart(FIELDS, &[("qualification", &huge)])).await;
+        assert!(
+            matches!(
+                big.status,
+                StatusCode::PAYLOAD_TOO_LARGE | StatusCode::BAD_REQUEST
+            ),
+            "{}",
+            big.status
+        );
+        let no_photo = apply(&t, &token, multipart(FIELDS, &[])).await;
+        assert_eq!(no_photo.code(), "bad_upload");
+        let json_body = t
+            .json(
+                "POST",
+                "/api/v1/provider/application",
+                Some(&token),
+                json!({"kind": "individual"}),
+            )
+            .await;
+        assert_eq!(json_body.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(
+            t.get("/api/v1/provider/application", Some(&token))
+                .await
+                .status,
+            StatusCode::NOT_FOUND,
+            "nothing stored"
+        );
+    }
+);
