@@ -6,6 +6,7 @@ pub mod address;
 pub mod district;
 pub mod error;
 pub mod ids;
+pub mod moderation;
 pub mod permission;
 pub mod phone;
 pub mod provider;
