@@ -78,6 +78,10 @@ pub struct ApplicationView {
     pub categories: Vec<String>,
     /// District codes.
     pub districts: Vec<String>,
+    /// District names (zh-CN), in the order of `districts`.
+    pub district_names: Vec<String>,
+    /// Category names (zh-CN), in the order of `categories`.
+    pub category_names: Vec<String>,
     /// Introduction.
     pub intro: String,
     /// `pending`, `needs_info`, `approved` or `rejected`.
@@ -141,8 +145,27 @@ fn document_view(d: &DocumentRow) -> DocumentView {
     }
 }
 
-fn application_view(p: &ProviderRow, docs: &[DocumentRow]) -> ApplicationView {
+fn application_view(
+    p: &ProviderRow,
+    docs: &[DocumentRow],
+    catalogue: &[linli_store::CategoryRow],
+) -> ApplicationView {
     ApplicationView {
+        district_names: p
+            .districts
+            .iter()
+            .map(|c| district::by_code(c).map_or_else(|| c.clone(), |d| d.name.to_owned()))
+            .collect(),
+        category_names: p
+            .categories
+            .iter()
+            .map(|slug| {
+                catalogue
+                    .iter()
+                    .find(|c| &c.slug == slug)
+                    .map_or_else(|| slug.clone(), |c| c.name_zh.clone())
+            })
+            .collect(),
         id: p.id.to_string(),
         kind: p.kind.clone(),
         display_name: p.display_name.clone(),
@@ -189,7 +212,11 @@ impl App {
             return Ok(None);
         };
         let docs = self.store.provider_documents(p.id).await?;
-        Ok(Some(application_view(&p, &docs)))
+        Ok(Some(application_view(
+            &p,
+            &docs,
+            &self.store.categories().await?,
+        )))
     }
 
     /// Applies (or resubmits after a rejection or a request for more information). Photos are
@@ -330,7 +357,7 @@ impl App {
         tracing::info!(user = %m.id, provider = %id, "provider application submitted");
         let p = self.store.provider(id).await?.ok_or(AppError::NotFound)?;
         let docs = self.store.provider_documents(id).await?;
-        Ok(application_view(&p, &docs))
+        Ok(application_view(&p, &docs, &self.store.categories().await?))
     }
 
     /// Applications for the review queue (`status` None = all), 20 per page, with the total.
@@ -350,8 +377,11 @@ impl App {
             .store
             .list_providers(status, 20, (page - 1) * 20)
             .await?;
+        let catalogue = self.store.categories().await?;
         Ok((
-            rows.iter().map(|p| application_view(p, &[])).collect(),
+            rows.iter()
+                .map(|p| application_view(p, &[], &catalogue))
+                .collect(),
             total,
         ))
     }
@@ -365,7 +395,7 @@ impl App {
         actor.require(Permission::ProvidersReview)?;
         let p = self.store.provider(id).await?.ok_or(AppError::NotFound)?;
         let docs = self.store.provider_documents(id).await?;
-        Ok(application_view(&p, &docs))
+        Ok(application_view(&p, &docs, &self.store.categories().await?))
     }
 
     /// Approves, rejects (reason required) or asks for more information (reason required).
@@ -416,7 +446,7 @@ impl App {
             .await?;
         tracing::info!(by = %me.id, provider = %id, status = %p.status, "provider application reviewed");
         let docs = self.store.provider_documents(id).await?;
-        Ok(application_view(&p, &docs))
+        Ok(application_view(&p, &docs, &self.store.categories().await?))
     }
 
     /// Decrypts a provider's legal name and identity number for a permitted operator, writing

@@ -511,10 +511,12 @@ backend_test!(
         app.ensure_recurring_jobs().await.unwrap();
         let runner = JobRunner::new(app.clone());
         clock.advance_ms(DAY_MS);
-        assert_eq!(runner.run_due().await.unwrap(), 1);
+        // Two daily jobs are due: the token purge and the document-expiry sweep.
+        assert_eq!(runner.run_due().await.unwrap(), 2);
         clock.advance_ms(40 * DAY_MS);
         // Several days passed: one run (the job schedules the next day from "now").
-        assert_eq!(runner.run_due().await.unwrap(), 1);
+        // Two daily jobs are due: the token purge and the document-expiry sweep.
+        assert_eq!(runner.run_due().await.unwrap(), 2);
         assert_eq!(
             app.store.purge_tokens(clock.now_plus(0)).await.unwrap(),
             0,
