@@ -43,6 +43,9 @@ pub enum DomainError {
     /// A date is malformed or out of range.
     #[error("invalid date")]
     InvalidDate,
+    /// A price is malformed or out of range.
+    #[error("invalid price")]
+    InvalidPrice,
 }
 
 impl DomainError {
@@ -60,6 +63,7 @@ impl DomainError {
             Self::InvalidIdNumber => "invalid_id_number",
             Self::InvalidTransition => "invalid_transition",
             Self::InvalidDate => "invalid_date",
+            Self::InvalidPrice => "invalid_price",
         }
     }
 }

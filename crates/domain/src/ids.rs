@@ -86,6 +86,10 @@ typed_id!(
     /// An uploaded provider document (licence, certificate).
     DocumentId
 );
+typed_id!(
+    /// A service listing.
+    ListingId
+);
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,7 @@
 //! (`store_impl.rs`, `claim_jobs`).
 
 mod decode;
+mod listings;
 mod providers;
 mod store_impl;
 

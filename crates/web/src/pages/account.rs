@@ -308,10 +308,17 @@ async fn delete_address(
     }
 }
 
+/// Folders whose files are public. Provider documents live elsewhere and are served only to
+/// their owner and reviewers (`/documents/{id}`).
+pub const PUBLIC_FOLDERS: [&str; 2] = ["avatars/", "listings/"];
+
 async fn file(State(state): State<AppState>, Path(name): Path<String>) -> Response {
     let Some(kind) = ImageKind::from_name(&name) else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    if !PUBLIC_FOLDERS.iter().any(|f| name.starts_with(f)) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     match state.app.files.get(&name).await {
         Ok(bytes) => (
             [

@@ -1,0 +1,86 @@
+//! The listing part of the storage port: service listings, the moderation word list, and the
+//! outbox events written with listing changes.
+
+use async_trait::async_trait;
+use linli_domain::{
+    ids::{ListingId, ProviderId},
+    listing::{ListingAction, PriceOption, SopItem},
+    time::Timestamp,
+};
+
+use crate::StoreResult;
+
+/// A stored photo and its thumbnail.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PhotoRef {
+    /// Full image name.
+    pub photo: String,
+    /// Thumbnail name.
+    pub thumb: String,
+}
+
+/// A listing.
+#[derive(Debug, Clone)]
+pub struct ListingRow {
+    /// Id.
+    pub id: ListingId,
+    /// Owner.
+    pub provider_id: ProviderId,
+    /// Category slug.
+    pub category: String,
+    /// Title.
+    pub title: String,
+    /// Description (plain text).
+    pub description: String,
+    /// Pricing unit (`fixed`, `hour`, `sqm`, `item`).
+    pub unit: String,
+    /// Base price per unit, in 分.
+    pub price_fen: i64,
+    /// Minimum units.
+    pub min_units: i64,
+    /// Estimated minutes.
+    pub minutes: i64,
+    /// Variants and add-ons.
+    pub options: Vec<PriceOption>,
+    /// Service standard.
+    pub sop: Vec<SopItem>,
+    /// Photos, in display order.
+    pub photos: Vec<PhotoRef>,
+    /// Status.
+    pub status: String,
+    /// Operator's reason for rejecting.
+    pub review_note: Option<String>,
+    /// What the automatic filter flagged (for reviewers).
+    pub flags: String,
+    /// Orders sold (filled by the booking issue).
+    pub sales: i64,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// Listing persistence. Each call is one transaction; changes write an outbox event.
+#[async_trait]
+pub trait ListingStore: Send + Sync {
+    /// Inserts a new listing (status `draft`) or replaces the content of an existing one owned
+    /// by the same provider while it is editable. Someone else's listing: NotFound.
+    async fn save_listing(&self, row: &ListingRow, now: Timestamp) -> StoreResult<()>;
+    /// Applies a status change; `owner` restricts it to that provider's listing. `flags` is
+    /// stored with a submission.
+    async fn transition_listing(&self, id: ListingId, owner: Option<ProviderId>, action: ListingAction, note: Option<&str>, flags: &str, now: Timestamp) -> StoreResult<ListingRow>;
+    /// One listing.
+    async fn listing(&self, id: ListingId) -> StoreResult<Option<ListingRow>>;
+    /// A provider's listings, newest change first.
+    async fn listings_of(&self, provider: ProviderId) -> StoreResult<Vec<ListingRow>>;
+    /// Listings by status, oldest change first, with the total.
+    async fn list_listings(&self, status: &str, limit: i64, offset: i64) -> StoreResult<(Vec<ListingRow>, i64)>;
+    /// The moderation word list: (word, severity).
+    async fn moderation_words(&self) -> StoreResult<Vec<(String, String)>>;
+    /// Adds or updates a word.
+    async fn put_moderation_word(&self, word: &str, severity: &str, now: Timestamp) -> StoreResult<()>;
+    /// Removes a word (missing is fine).
+    async fn delete_moderation_word(&self, word: &str) -> StoreResult<()>;
+    /// Unprocessed outbox events (id, topic, payload), oldest first.
+    async fn pending_events(&self, limit: i64) -> StoreResult<Vec<(String, String, String)>>;
+    /// Marks events processed.
+    async fn mark_events_processed(&self, ids: &[String], now: Timestamp) -> StoreResult<()>;
+}

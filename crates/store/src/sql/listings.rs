@@ -1,0 +1,218 @@
+//! The statements behind [`ListingStore`].
+
+use async_trait::async_trait;
+use linli_domain::{
+    ids::{JobId, ListingId, ProviderId},
+    listing::{ListingAction, ListingStatus},
+    time::Timestamp,
+};
+use sqlx::{Row, any::AnyRow};
+
+use super::{SqlStore, decode, map_err, parse_id};
+use crate::{ListingRow, ListingStore, StoreError, StoreResult};
+
+fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> StoreResult<T> {
+    let text: String = row.try_get(col)?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn listing(row: &AnyRow) -> StoreResult<ListingRow> {
+    Ok(ListingRow {
+        id: parse_id(&row.try_get::<String, _>("id")?)?,
+        provider_id: parse_id(&row.try_get::<String, _>("provider_id")?)?,
+        category: row.try_get("category")?,
+        title: row.try_get("title")?,
+        description: row.try_get("description")?,
+        unit: row.try_get("unit")?,
+        price_fen: row.try_get("price_fen")?,
+        min_units: row.try_get("min_units")?,
+        minutes: row.try_get("minutes")?,
+        options: json(row, "options")?,
+        sop: json(row, "sop")?,
+        photos: json(row, "photos")?,
+        status: row.try_get("status")?,
+        review_note: row.try_get("review_note")?,
+        flags: row.try_get("flags")?,
+        sales: row.try_get("sales")?,
+        updated_at: decode::ts(row, "updated_at")?,
+    })
+}
+
+async fn event(tx: &mut sqlx::AnyConnection, topic: &str, id: ListingId, now: Timestamp) -> StoreResult<()> {
+    sqlx::query("INSERT INTO outbox (id, topic, payload, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(JobId::new().to_string())
+        .bind(topic)
+        .bind(format!("{{\"listing\":\"{id}\"}}"))
+        .bind(now.0)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl ListingStore for SqlStore {
+    async fn save_listing(&self, l: &ListingRow, now: Timestamp) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        let current = sqlx::query("SELECT provider_id, status FROM listings WHERE id = $1").bind(l.id.to_string()).fetch_optional(&mut *tx).await?;
+        let (options, sop, photos) = (to_json(&l.options)?, to_json(&l.sop)?, to_json(&l.photos)?);
+        match current {
+            Some(r) => {
+                if r.try_get::<String, _>("provider_id")? != l.provider_id.to_string() {
+                    return Err(StoreError::NotFound);
+                }
+                let status = ListingStatus::parse(&r.try_get::<String, _>("status")?)?;
+                if !status.editable() {
+                    return Err(StoreError::Rule(linli_domain::DomainError::InvalidTransition));
+                }
+                sqlx::query(
+                    "UPDATE listings SET category = $1, title = $2, description = $3, unit = $4, price_fen = $5, min_units = $6, \
+                     minutes = $7, options = $8, sop = $9, photos = $10, updated_at = $11 WHERE id = $12",
+                )
+                .bind(&l.category)
+                .bind(&l.title)
+                .bind(&l.description)
+                .bind(&l.unit)
+                .bind(l.price_fen)
+                .bind(l.min_units)
+                .bind(l.minutes)
+                .bind(&options)
+                .bind(&sop)
+                .bind(&photos)
+                .bind(now.0)
+                .bind(l.id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO listings (id, provider_id, category, title, description, unit, price_fen, min_units, minutes, \
+                     options, sop, photos, status, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'draft', $13, $13)",
+                )
+                .bind(l.id.to_string())
+                .bind(l.provider_id.to_string())
+                .bind(&l.category)
+                .bind(&l.title)
+                .bind(&l.description)
+                .bind(&l.unit)
+                .bind(l.price_fen)
+                .bind(l.min_units)
+                .bind(l.minutes)
+                .bind(&options)
+                .bind(&sop)
+                .bind(&photos)
+                .bind(now.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            }
+        }
+        event(&mut tx, "listing.changed", l.id, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn transition_listing(&self, id: ListingId, owner: Option<ProviderId>, action: ListingAction, note: Option<&str>, flags: &str, now: Timestamp) -> StoreResult<ListingRow> {
+        let mut tx = self.write_tx().await?;
+        let row = sqlx::query("SELECT provider_id, status FROM listings WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
+        if owner.is_some_and(|o| row.try_get::<String, _>("provider_id").ok() != Some(o.to_string())) {
+            return Err(StoreError::NotFound);
+        }
+        let current: String = row.try_get("status")?;
+        let next = ListingStatus::parse(&current)?.after(action)?;
+        let is_submit = matches!(action, ListingAction::Submit { .. });
+        let done = sqlx::query(
+            "UPDATE listings SET status = $1, review_note = $2, flags = CASE WHEN $3 = 1 THEN $4 ELSE flags END, updated_at = $5, \
+             published_at = CASE WHEN $1 = 'published' THEN $5 ELSE published_at END WHERE id = $6 AND status = $7",
+        )
+        .bind(next.as_str())
+        .bind(note.map(str::to_owned))
+        .bind(i64::from(is_submit))
+        .bind(flags)
+        .bind(now.0)
+        .bind(id.to_string())
+        .bind(&current)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Rule(linli_domain::DomainError::InvalidTransition));
+        }
+        event(&mut tx, "listing.changed", id, now).await?;
+        let row = sqlx::query("SELECT * FROM listings WHERE id = $1").bind(id.to_string()).fetch_one(&mut *tx).await?;
+        let out = listing(&row)?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn listing(&self, id: ListingId) -> StoreResult<Option<ListingRow>> {
+        let row = sqlx::query("SELECT * FROM listings WHERE id = $1").bind(id.to_string()).fetch_optional(&self.pool).await?;
+        row.as_ref().map(listing).transpose()
+    }
+
+    async fn listings_of(&self, provider: ProviderId) -> StoreResult<Vec<ListingRow>> {
+        let rows = sqlx::query("SELECT * FROM listings WHERE provider_id = $1 ORDER BY updated_at DESC, id DESC")
+            .bind(provider.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(listing).collect()
+    }
+
+    async fn list_listings(&self, status: &str, limit: i64, offset: i64) -> StoreResult<(Vec<ListingRow>, i64)> {
+        let rows = sqlx::query("SELECT * FROM listings WHERE status = $1 ORDER BY updated_at, id LIMIT $2 OFFSET $3")
+            .bind(status)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        let total: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM listings WHERE status = $1")
+            .bind(status)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        Ok((rows.iter().map(listing).collect::<StoreResult<_>>()?, total))
+    }
+
+    async fn moderation_words(&self) -> StoreResult<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT word, severity FROM moderation_words ORDER BY word").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("word")?, r.try_get("severity")?))).collect()
+    }
+
+    async fn put_moderation_word(&self, word: &str, severity: &str, now: Timestamp) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO moderation_words (word, severity, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (word) DO UPDATE SET severity = excluded.severity",
+        )
+        .bind(word)
+        .bind(severity)
+        .bind(now.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn delete_moderation_word(&self, word: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM moderation_words WHERE word = $1").bind(word).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn pending_events(&self, limit: i64) -> StoreResult<Vec<(String, String, String)>> {
+        let rows = sqlx::query("SELECT id, topic, payload FROM outbox WHERE processed_at IS NULL ORDER BY created_at, id LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("topic")?, r.try_get("payload")?))).collect()
+    }
+
+    async fn mark_events_processed(&self, ids: &[String], now: Timestamp) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        for id in ids {
+            sqlx::query("UPDATE outbox SET processed_at = $1 WHERE id = $2").bind(now.0).bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
