@@ -9,6 +9,7 @@ pub mod error;
 pub mod files;
 pub mod jobs;
 pub mod limiter;
+pub mod listings;
 pub mod profile;
 pub mod providers;
 pub mod seed;

@@ -174,7 +174,11 @@ impl ListingInput {
         if price.fen() < 100 {
             return Err(DomainError::InvalidPrice);
         }
-        let min_units = if unit == PricingUnit::Fixed { 1 } else { min_units };
+        let min_units = if unit == PricingUnit::Fixed {
+            1
+        } else {
+            min_units
+        };
         if !(1..=1000).contains(&min_units) {
             return Err(DomainError::Invalid("minimum units"));
         }
@@ -186,17 +190,26 @@ impl ListingInput {
         }
         let mut clean_options = Vec::with_capacity(options.len());
         for o in options {
-            if !matches!(o.kind.as_str(), "variant" | "addon") || !(0..=100_000_000).contains(&o.price_fen) || !(0..=1440).contains(&o.minutes) {
+            if !matches!(o.kind.as_str(), "variant" | "addon")
+                || !(0..=100_000_000).contains(&o.price_fen)
+                || !(0..=1440).contains(&o.minutes)
+            {
                 return Err(DomainError::Invalid("options"));
             }
-            clean_options.push(PriceOption { name: bounded_text("option", &o.name, 1, 20)?, ..o });
+            clean_options.push(PriceOption {
+                name: bounded_text("option", &o.name, 1, 20)?,
+                ..o
+            });
         }
         if sop.is_empty() || sop.len() > 20 {
             return Err(DomainError::Invalid("checklist"));
         }
         let mut clean_sop = Vec::with_capacity(sop.len());
         for item in sop {
-            clean_sop.push(SopItem { text: bounded_text("checklist", &item.text, 2, 60)?, photo: item.photo });
+            clean_sop.push(SopItem {
+                text: bounded_text("checklist", &item.text, 2, 60)?,
+                photo: item.photo,
+            });
         }
         Ok(Self {
             category: category.trim().to_owned(),
@@ -227,7 +240,12 @@ impl ListingInput {
 }
 
 /// Like [`bounded_text`] but keeps line breaks (descriptions have paragraphs).
-pub fn multiline_text(field: &'static str, input: &str, min: usize, max: usize) -> Result<String, DomainError> {
+pub fn multiline_text(
+    field: &'static str,
+    input: &str,
+    min: usize,
+    max: usize,
+) -> Result<String, DomainError> {
     let t = input.trim().replace("\r\n", "\n");
     let n = t.chars().count();
     if n < min || n > max || t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
@@ -250,7 +268,9 @@ pub fn parse_option_lines(kind: &str, text: &str) -> Result<Vec<PriceOption>, Do
             kind: kind.to_owned(),
             name: name.to_owned(),
             price_fen: Money::parse_yuan(price)?.fen(),
-            minutes: minutes.parse().map_err(|_| DomainError::Invalid("options"))?,
+            minutes: minutes
+                .parse()
+                .map_err(|_| DomainError::Invalid("options"))?,
         });
     }
     Ok(out)
@@ -262,8 +282,14 @@ pub fn parse_sop_lines(text: &str) -> Vec<SopItem> {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(|l| match l.strip_prefix(['*', '＊']) {
-            Some(rest) => SopItem { text: rest.trim().to_owned(), photo: true },
-            None => SopItem { text: l.to_owned(), photo: false },
+            Some(rest) => SopItem {
+                text: rest.trim().to_owned(),
+                photo: true,
+            },
+            None => SopItem {
+                text: l.to_owned(),
+                photo: false,
+            },
         })
         .collect()
 }
@@ -280,14 +306,79 @@ mod tests {
     fn listings_validate_and_parse_their_options() {
         let opts = parse_option_lines("variant", "两室一厅|180|180\n三室一厅 | 240 | 240").unwrap();
         assert_eq!(opts[1].price_fen, 24_000);
-        let l = ListingInput::parse("cleaning-daily", "日常保洁 3 小时", "专业保洁员上门，\n自带工具。", "hour", "45", 3, 180, opts, sop()).unwrap();
+        let l = ListingInput::parse(
+            "cleaning-daily",
+            "日常保洁 3 小时",
+            "专业保洁员上门，\n自带工具。",
+            "hour",
+            "45",
+            3,
+            180,
+            opts,
+            sop(),
+        )
+        .unwrap();
         assert_eq!((l.price.fen(), l.min_units, l.sop.len()), (4500, 3, 3));
         assert!(l.sop[1].photo && !l.sop[0].photo);
         assert!(l.description.contains('\n'));
-        assert!(ListingInput::parse("x", "日常保洁", "专业保洁员上门自带工具。", "fixed", "0.5", 1, 60, vec![], sop()).is_err(), "at least ¥1");
-        assert!(ListingInput::parse("x", "日常保洁", "专业保洁员上门自带工具。", "fixed", "50", 1, 60, vec![], vec![]).is_err(), "a checklist is required");
-        assert!(ListingInput::parse("x", "日常保洁", "专业保洁员上门自带工具。", "daily", "50", 1, 60, vec![], sop()).is_err());
-        assert!(ListingInput::parse("x", "日常保洁", "专业保洁员上门自带工具。", "fixed", "50", 1, 5, vec![], sop()).is_err());
+        assert!(
+            ListingInput::parse(
+                "x",
+                "日常保洁",
+                "专业保洁员上门自带工具。",
+                "fixed",
+                "0.5",
+                1,
+                60,
+                vec![],
+                sop()
+            )
+            .is_err(),
+            "at least ¥1"
+        );
+        assert!(
+            ListingInput::parse(
+                "x",
+                "日常保洁",
+                "专业保洁员上门自带工具。",
+                "fixed",
+                "50",
+                1,
+                60,
+                vec![],
+                vec![]
+            )
+            .is_err(),
+            "a checklist is required"
+        );
+        assert!(
+            ListingInput::parse(
+                "x",
+                "日常保洁",
+                "专业保洁员上门自带工具。",
+                "daily",
+                "50",
+                1,
+                60,
+                vec![],
+                sop()
+            )
+            .is_err()
+        );
+        assert!(
+            ListingInput::parse(
+                "x",
+                "日常保洁",
+                "专业保洁员上门自带工具。",
+                "fixed",
+                "50",
+                1,
+                5,
+                vec![],
+                sop()
+            )
+            .is_err()
+        );
         assert!(parse_option_lines("addon", "擦玻璃").is_err());
     }
 
@@ -301,9 +392,18 @@ mod tests {
         assert_eq!(Pending.after(Reject), Ok(Rejected));
         assert_eq!(Published.after(TakeOffline), Ok(Offline));
         assert_eq!(Offline.after(Submit { clean: true }), Ok(Published));
-        assert_eq!(Published.after(Approve), Err(DomainError::InvalidTransition));
-        assert_eq!(Pending.after(Submit { clean: true }), Err(DomainError::InvalidTransition));
-        assert_eq!(Draft.after(TakeOffline), Err(DomainError::InvalidTransition));
+        assert_eq!(
+            Published.after(Approve),
+            Err(DomainError::InvalidTransition)
+        );
+        assert_eq!(
+            Pending.after(Submit { clean: true }),
+            Err(DomainError::InvalidTransition)
+        );
+        assert_eq!(
+            Draft.after(TakeOffline),
+            Err(DomainError::InvalidTransition)
+        );
         assert!(!Pending.editable() && Published.editable());
     }
 }

@@ -3,7 +3,19 @@
 use crate::DomainError;
 
 /// An amount in 分 (1/100 yuan). Never negative for prices; arithmetic is checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Money(i64);
 
 impl Money {
@@ -26,13 +38,26 @@ impl Money {
             Some((i, f)) => (i, f),
             None => (s, ""),
         };
-        let digits_ok = !int.is_empty() && int.len() <= 7 && int.bytes().all(|b| b.is_ascii_digit()) && frac.len() <= 2 && frac.bytes().all(|b| b.is_ascii_digit());
+        let digits_ok = !int.is_empty()
+            && int.len() <= 7
+            && int.bytes().all(|b| b.is_ascii_digit())
+            && frac.len() <= 2
+            && frac.bytes().all(|b| b.is_ascii_digit());
         if !digits_ok {
             return Err(DomainError::InvalidPrice);
         }
         let yuan: i64 = int.parse().map_err(|_| DomainError::InvalidPrice)?;
-        let cents: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().map_err(|_| DomainError::InvalidPrice)? };
-        let fen = yuan.checked_mul(100).and_then(|v| v.checked_add(cents)).ok_or(DomainError::InvalidPrice)?;
+        let cents: i64 = if frac.is_empty() {
+            0
+        } else {
+            format!("{frac:0<2}")
+                .parse()
+                .map_err(|_| DomainError::InvalidPrice)?
+        };
+        let fen = yuan
+            .checked_mul(100)
+            .and_then(|v| v.checked_add(cents))
+            .ok_or(DomainError::InvalidPrice)?;
         if fen > 100_000_000 {
             return Err(DomainError::InvalidPrice);
         }
@@ -72,7 +97,9 @@ mod tests {
         assert_eq!(Money::parse_yuan("120.5").unwrap().fen(), 12_050);
         assert_eq!(Money::parse_yuan("¥ 0.07").unwrap().fen(), 7);
         assert_eq!(Money::parse_yuan("￥99.99").unwrap().to_string(), "¥99.99");
-        for bad in ["", "abc", "1.234", "-5", "1e3", "12,00", "10000000", "1.2.3", "０"] {
+        for bad in [
+            "", "abc", "1.234", "-5", "1e3", "12,00", "10000000", "1.2.3", "０",
+        ] {
             assert!(Money::parse_yuan(bad).is_err(), "{bad}");
         }
     }

@@ -66,17 +66,35 @@ pub trait ListingStore: Send + Sync {
     async fn save_listing(&self, row: &ListingRow, now: Timestamp) -> StoreResult<()>;
     /// Applies a status change; `owner` restricts it to that provider's listing. `flags` is
     /// stored with a submission.
-    async fn transition_listing(&self, id: ListingId, owner: Option<ProviderId>, action: ListingAction, note: Option<&str>, flags: &str, now: Timestamp) -> StoreResult<ListingRow>;
+    async fn transition_listing(
+        &self,
+        id: ListingId,
+        owner: Option<ProviderId>,
+        action: ListingAction,
+        note: Option<&str>,
+        flags: &str,
+        now: Timestamp,
+    ) -> StoreResult<ListingRow>;
     /// One listing.
     async fn listing(&self, id: ListingId) -> StoreResult<Option<ListingRow>>;
     /// A provider's listings, newest change first.
     async fn listings_of(&self, provider: ProviderId) -> StoreResult<Vec<ListingRow>>;
     /// Listings by status, oldest change first, with the total.
-    async fn list_listings(&self, status: &str, limit: i64, offset: i64) -> StoreResult<(Vec<ListingRow>, i64)>;
+    async fn list_listings(
+        &self,
+        status: &str,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<ListingRow>, i64)>;
     /// The moderation word list: (word, severity).
     async fn moderation_words(&self) -> StoreResult<Vec<(String, String)>>;
     /// Adds or updates a word.
-    async fn put_moderation_word(&self, word: &str, severity: &str, now: Timestamp) -> StoreResult<()>;
+    async fn put_moderation_word(
+        &self,
+        word: &str,
+        severity: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
     /// Removes a word (missing is fine).
     async fn delete_moderation_word(&self, word: &str) -> StoreResult<()>;
     /// Unprocessed outbox events (id, topic, payload), oldest first.

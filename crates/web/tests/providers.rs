@@ -271,14 +271,23 @@ backend_test!(
     }
 );
 
-backend_test!(provider_documents_are_never_served_as_public_files, |db: TestDb| async move {
-    let t = TestApp::new(db).await;
-    let token = t.register("13911130004").await;
-    let r = apply(&t, &token, multipart(FIELDS, &[("qualification", &png())])).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let id: linli_domain::ids::ProviderId = r.json()["id"].as_str().unwrap().parse().unwrap();
-    let doc = t.app.store.provider_documents(id).await.unwrap().remove(0);
-    assert!(doc.photo.starts_with("documents/"));
-    assert_eq!(t.get(&format!("/files/{}", doc.photo), None).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(t.get(&format!("/files/{}", doc.thumb), None).await.status, StatusCode::NOT_FOUND);
-});
+backend_test!(
+    provider_documents_are_never_served_as_public_files,
+    |db: TestDb| async move {
+        let t = TestApp::new(db).await;
+        let token = t.register("13911130004").await;
+        let r = apply(&t, &token, multipart(FIELDS, &[("qualification", &png())])).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id: linli_domain::ids::ProviderId = r.json()["id"].as_str().unwrap().parse().unwrap();
+        let doc = t.app.store.provider_documents(id).await.unwrap().remove(0);
+        assert!(doc.photo.starts_with("documents/"));
+        assert_eq!(
+            t.get(&format!("/files/{}", doc.photo), None).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            t.get(&format!("/files/{}", doc.thumb), None).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+);

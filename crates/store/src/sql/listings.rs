@@ -42,7 +42,12 @@ fn listing(row: &AnyRow) -> StoreResult<ListingRow> {
     })
 }
 
-async fn event(tx: &mut sqlx::AnyConnection, topic: &str, id: ListingId, now: Timestamp) -> StoreResult<()> {
+async fn event(
+    tx: &mut sqlx::AnyConnection,
+    topic: &str,
+    id: ListingId,
+    now: Timestamp,
+) -> StoreResult<()> {
     sqlx::query("INSERT INTO outbox (id, topic, payload, created_at) VALUES ($1, $2, $3, $4)")
         .bind(JobId::new().to_string())
         .bind(topic)
@@ -57,7 +62,10 @@ async fn event(tx: &mut sqlx::AnyConnection, topic: &str, id: ListingId, now: Ti
 impl ListingStore for SqlStore {
     async fn save_listing(&self, l: &ListingRow, now: Timestamp) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        let current = sqlx::query("SELECT provider_id, status FROM listings WHERE id = $1").bind(l.id.to_string()).fetch_optional(&mut *tx).await?;
+        let current = sqlx::query("SELECT provider_id, status FROM listings WHERE id = $1")
+            .bind(l.id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
         let (options, sop, photos) = (to_json(&l.options)?, to_json(&l.sop)?, to_json(&l.photos)?);
         match current {
             Some(r) => {
@@ -66,7 +74,9 @@ impl ListingStore for SqlStore {
                 }
                 let status = ListingStatus::parse(&r.try_get::<String, _>("status")?)?;
                 if !status.editable() {
-                    return Err(StoreError::Rule(linli_domain::DomainError::InvalidTransition));
+                    return Err(StoreError::Rule(
+                        linli_domain::DomainError::InvalidTransition,
+                    ));
                 }
                 sqlx::query(
                     "UPDATE listings SET category = $1, title = $2, description = $3, unit = $4, price_fen = $5, min_units = $6, \
@@ -116,10 +126,24 @@ impl ListingStore for SqlStore {
         Ok(())
     }
 
-    async fn transition_listing(&self, id: ListingId, owner: Option<ProviderId>, action: ListingAction, note: Option<&str>, flags: &str, now: Timestamp) -> StoreResult<ListingRow> {
+    async fn transition_listing(
+        &self,
+        id: ListingId,
+        owner: Option<ProviderId>,
+        action: ListingAction,
+        note: Option<&str>,
+        flags: &str,
+        now: Timestamp,
+    ) -> StoreResult<ListingRow> {
         let mut tx = self.write_tx().await?;
-        let row = sqlx::query("SELECT provider_id, status FROM listings WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
-        if owner.is_some_and(|o| row.try_get::<String, _>("provider_id").ok() != Some(o.to_string())) {
+        let row = sqlx::query("SELECT provider_id, status FROM listings WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if owner
+            .is_some_and(|o| row.try_get::<String, _>("provider_id").ok() != Some(o.to_string()))
+        {
             return Err(StoreError::NotFound);
         }
         let current: String = row.try_get("status")?;
@@ -139,49 +163,76 @@ impl ListingStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {
-            return Err(StoreError::Rule(linli_domain::DomainError::InvalidTransition));
+            return Err(StoreError::Rule(
+                linli_domain::DomainError::InvalidTransition,
+            ));
         }
         event(&mut tx, "listing.changed", id, now).await?;
-        let row = sqlx::query("SELECT * FROM listings WHERE id = $1").bind(id.to_string()).fetch_one(&mut *tx).await?;
+        let row = sqlx::query("SELECT * FROM listings WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
         let out = listing(&row)?;
         tx.commit().await?;
         Ok(out)
     }
 
     async fn listing(&self, id: ListingId) -> StoreResult<Option<ListingRow>> {
-        let row = sqlx::query("SELECT * FROM listings WHERE id = $1").bind(id.to_string()).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT * FROM listings WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(listing).transpose()
     }
 
     async fn listings_of(&self, provider: ProviderId) -> StoreResult<Vec<ListingRow>> {
-        let rows = sqlx::query("SELECT * FROM listings WHERE provider_id = $1 ORDER BY updated_at DESC, id DESC")
-            .bind(provider.to_string())
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT * FROM listings WHERE provider_id = $1 ORDER BY updated_at DESC, id DESC",
+        )
+        .bind(provider.to_string())
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(listing).collect()
     }
 
-    async fn list_listings(&self, status: &str, limit: i64, offset: i64) -> StoreResult<(Vec<ListingRow>, i64)> {
-        let rows = sqlx::query("SELECT * FROM listings WHERE status = $1 ORDER BY updated_at, id LIMIT $2 OFFSET $3")
-            .bind(status)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&self.pool)
-            .await?;
-        let total: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM listings WHERE status = $1")
-            .bind(status)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
+    async fn list_listings(
+        &self,
+        status: &str,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<ListingRow>, i64)> {
+        let rows = sqlx::query(
+            "SELECT * FROM listings WHERE status = $1 ORDER BY updated_at, id LIMIT $2 OFFSET $3",
+        )
+        .bind(status)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        let total: i64 =
+            sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM listings WHERE status = $1")
+                .bind(status)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?;
         Ok((rows.iter().map(listing).collect::<StoreResult<_>>()?, total))
     }
 
     async fn moderation_words(&self) -> StoreResult<Vec<(String, String)>> {
-        let rows = sqlx::query("SELECT word, severity FROM moderation_words ORDER BY word").fetch_all(&self.pool).await?;
-        rows.iter().map(|r| Ok((r.try_get("word")?, r.try_get("severity")?))).collect()
+        let rows = sqlx::query("SELECT word, severity FROM moderation_words ORDER BY word")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("word")?, r.try_get("severity")?)))
+            .collect()
     }
 
-    async fn put_moderation_word(&self, word: &str, severity: &str, now: Timestamp) -> StoreResult<()> {
+    async fn put_moderation_word(
+        &self,
+        word: &str,
+        severity: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO moderation_words (word, severity, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT (word) DO UPDATE SET severity = excluded.severity",
@@ -195,7 +246,10 @@ impl ListingStore for SqlStore {
     }
 
     async fn delete_moderation_word(&self, word: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM moderation_words WHERE word = $1").bind(word).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM moderation_words WHERE word = $1")
+            .bind(word)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -204,13 +258,19 @@ impl ListingStore for SqlStore {
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("topic")?, r.try_get("payload")?))).collect()
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("topic")?, r.try_get("payload")?)))
+            .collect()
     }
 
     async fn mark_events_processed(&self, ids: &[String], now: Timestamp) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
         for id in ids {
-            sqlx::query("UPDATE outbox SET processed_at = $1 WHERE id = $2").bind(now.0).bind(id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE outbox SET processed_at = $1 WHERE id = $2")
+                .bind(now.0)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(())
