@@ -10,7 +10,6 @@ use axum::{
     http::{Request, StatusCode, header},
 };
 use common::TestApp;
-use linli_store::ProviderStore;
 use linli_testkit::{TestDb, backend_test};
 use serde_json::json;
 
