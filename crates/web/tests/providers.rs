@@ -290,3 +290,138 @@ backend_test!(
         );
     }
 );
+
+/// An approved provider's access token (applies over the API, the operator approves).
+async fn approved_provider(t: &TestApp, phone: &str, admin: &str) -> String {
+    let token = t.register(phone).await;
+    let r = apply(t, &token, multipart(FIELDS, &[("qualification", &png())])).await;
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let ok = t
+        .json(
+            "POST",
+            &format!("/api/v1/admin/providers/{id}/review"),
+            Some(admin),
+            json!({"action": "approve"}),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    token
+}
+
+fn listing_json(description: &str) -> serde_json::Value {
+    json!({
+        "category": "appliance-ac", "title": "空调清洗 上门服务", "description": description,
+        "unit": "item", "price": "88", "min_units": 1, "minutes": 90,
+        "options": [{"kind": "variant", "name": "柜机", "price_fen": 12800, "minutes": 120}],
+        "sop": [{"text": "检查空调运行", "photo": false}, {"text": "拆洗滤网", "photo": true}]
+    })
+}
+
+backend_test!(
+    a_provider_publishes_a_listing_over_the_api_and_script_stays_text,
+    |db: TestDb| async move {
+        let t = TestApp::new(db).await;
+        let admin = t.admin_token().await;
+        let provider = approved_provider(&t, "13911130010", &admin).await;
+        let customer = t.register("13911130011").await;
+        let refused = t
+            .json(
+                "POST",
+                "/api/v1/provider/listings",
+                Some(&customer),
+                listing_json("普通描述内容足够长"),
+            )
+            .await;
+        assert_eq!(
+            (refused.status, refused.code().as_str()),
+            (StatusCode::CONFLICT, "provider_not_approved")
+        );
+
+        let created = t
+            .json(
+                "POST",
+                "/api/v1/provider/listings",
+                Some(&provider),
+                listing_json("<script>alert('x')</script> 专业空调清洗"),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        let id = created.json()["id"].as_str().unwrap().to_owned();
+        let no_photo = t
+            .json(
+                "POST",
+                &format!("/api/v1/provider/listings/{id}/submit"),
+                Some(&provider),
+                json!({}),
+            )
+            .await;
+        assert_eq!(no_photo.code(), "bad_upload");
+        let req = Request::post(format!("/api/v1/provider/listings/{id}/photos"))
+            .header(header::AUTHORIZATION, format!("Bearer {provider}"))
+            .header(header::CONTENT_TYPE, "image/png")
+            .body(Body::from(png()))
+            .unwrap();
+        let photo = t.send(req).await;
+        assert_eq!(photo.status, StatusCode::OK, "{}", photo.body);
+        assert_eq!(photo.json()["photos"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            t.get(&format!("/api/v1/listings/{id}"), None).await.status,
+            StatusCode::NOT_FOUND,
+            "drafts are private"
+        );
+        let live = t
+            .json(
+                "POST",
+                &format!("/api/v1/provider/listings/{id}/submit"),
+                Some(&provider),
+                json!({}),
+            )
+            .await;
+        assert_eq!(live.json()["status"], "published", "{}", live.body);
+        let public = t.get(&format!("/api/v1/listings/{id}"), None).await.json();
+        assert_eq!(public["price"], "¥88.00");
+        let thumb = public["photos"][0]["thumb_url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            t.get(&thumb, None).await.status,
+            StatusCode::OK,
+            "listing photos are public"
+        );
+
+        let page = t.get(&format!("/services/{id}"), None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let escaped =
+            page.body.contains("&lt;script&gt;") || page.body.contains("&#60;script&#62;");
+        assert!(
+            escaped && !page.body.contains("<script>alert"),
+            "script is shown as text"
+        );
+
+        let other = approved_provider(&t, "13911130012", &admin).await;
+        let hijack = t
+            .json(
+                "PUT",
+                &format!("/api/v1/provider/listings/{id}"),
+                Some(&other),
+                listing_json("我来改别人的服务内容"),
+            )
+            .await;
+        assert_eq!(hijack.status, StatusCode::NOT_FOUND);
+        let off = t
+            .json(
+                "POST",
+                &format!("/api/v1/provider/listings/{id}/offline"),
+                Some(&other),
+                json!({}),
+            )
+            .await;
+        assert_eq!(off.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            t.get(&format!("/api/v1/listings/{id}"), None).await.status,
+            StatusCode::OK,
+            "still live"
+        );
+    }
+);

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod catalog;
+pub mod listings;
 pub mod me;
 pub mod providers;
 
@@ -32,6 +33,8 @@ use crate::access::{Access, Routes};
         admin::staff, admin::grant, admin::revoke,
         providers::my_application, providers::apply, providers::profile, providers::document,
         providers::queue, providers::application, providers::review, providers::reveal,
+        listings::mine, listings::create, listings::update, listings::add_photo, listings::submit, listings::offline, listings::get,
+        listings::queue, listings::review, listings::words, listings::put_word, listings::delete_word,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&BearerAuth),
@@ -40,6 +43,7 @@ use crate::access::{Access, Routes};
         (name = "me", description = "The signed-in account"),
         (name = "catalog", description = "Public reference data"),
         (name = "providers", description = "Provider onboarding and profiles"),
+        (name = "listings", description = "Service listings"),
         (name = "admin", description = "Operator console (staff permissions required)"),
     )
 )]
@@ -66,6 +70,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = me::routes(r);
     let r = catalog::routes(r);
     let r = providers::routes(r);
+    let r = listings::routes(r);
     admin::routes(r)
 }
 

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod dev;
 pub mod errors;
 pub mod home;
+pub mod listings;
 pub mod pro;
 pub mod providers;
 
@@ -263,6 +264,7 @@ pub fn routes(r: Routes, dev_mode: bool) -> Routes {
     let r = providers::routes(r);
     let r = admin::routes(r);
     let r = admin_providers::routes(r);
+    let r = listings::routes(r);
     if dev_mode { dev::routes(r) } else { r }
 }
 

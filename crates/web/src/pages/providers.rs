@@ -22,6 +22,7 @@ pub fn routes(r: Routes) -> Routes {
 struct Profile {
     p: Page,
     pr: ProviderProfile,
+    services: Vec<linli_app::listings::ListingView>,
 }
 
 async fn profile(
@@ -30,7 +31,10 @@ async fn profile(
     PagePath(id): PagePath<ProviderId>,
 ) -> Response {
     match state.app.provider_profile(id).await {
-        Ok(pr) => render(&Profile { p, pr }),
+        Ok(pr) => {
+            let services = state.app.provider_listings(id).await.unwrap_or_default();
+            render(&Profile { p, pr, services })
+        }
         Err(_) => super::errors::page_with(p, StatusCode::NOT_FOUND),
     }
 }
