@@ -3,6 +3,7 @@
 
 pub mod actor;
 pub mod admin;
+pub mod areas;
 pub mod auth;
 pub mod crypto;
 pub mod error;

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod address;
+pub mod area;
 pub mod district;
 pub mod error;
 pub mod ids;

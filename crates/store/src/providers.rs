@@ -114,6 +114,27 @@ pub struct NotificationRow {
     pub read: bool,
 }
 
+/// A service area row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AreaRow {
+    /// Id.
+    pub id: String,
+    /// Provider.
+    pub provider_id: ProviderId,
+    /// `districts` or `radius`.
+    pub kind: String,
+    /// District codes (districts zones).
+    pub districts: Vec<String>,
+    /// Centre latitude × 10⁶ (radius zones).
+    pub lat_micro: i64,
+    /// Centre longitude × 10⁶ (radius zones).
+    pub lng_micro: i64,
+    /// Radius in metres (radius zones).
+    pub radius_m: i64,
+    /// Surcharge in 分.
+    pub surcharge_fen: i64,
+}
+
 /// What the expiry sweep changed.
 #[derive(Debug, Default)]
 pub struct ExpirySweep {
@@ -182,6 +203,12 @@ pub trait ProviderStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// Newest notifications of an account.
     async fn notifications(&self, user: UserId, limit: i64) -> StoreResult<Vec<NotificationRow>>;
+    /// A provider's service areas, oldest first.
+    async fn service_areas(&self, provider: ProviderId) -> StoreResult<Vec<AreaRow>>;
+    /// Adds a service area.
+    async fn add_service_area(&self, row: &AreaRow, now: Timestamp) -> StoreResult<()>;
+    /// Removes a service area of `provider` (someone else's: NotFound).
+    async fn delete_service_area(&self, provider: ProviderId, id: &str) -> StoreResult<()>;
     /// Flags active documents of approved providers expiring on or before `warn_until`, and
     /// expires (and suspends their provider) documents whose last day is before `today`.
     async fn sweep_document_expiry(

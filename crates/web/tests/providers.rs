@@ -425,3 +425,124 @@ backend_test!(
         );
     }
 );
+
+backend_test!(
+    an_address_outside_every_zone_is_not_served_and_zone_surcharges_show,
+    |db: TestDb| async move {
+        let t = TestApp::new(db).await;
+        let admin = t.admin_token().await;
+        let provider = approved_provider(&t, "13911130020", &admin).await;
+        let areas = t
+            .get("/api/v1/provider/areas", Some(&provider))
+            .await
+            .json();
+        assert_eq!(
+            areas.as_array().unwrap().len(),
+            1,
+            "the application's districts became the first zone"
+        );
+        let created = t
+            .json(
+                "POST",
+                "/api/v1/provider/listings",
+                Some(&provider),
+                listing_json("专业空调清洗，深度拆洗。"),
+            )
+            .await;
+        let id = created.json()["id"].as_str().unwrap().to_owned();
+        let req = Request::post(format!("/api/v1/provider/listings/{id}/photos"))
+            .header(header::AUTHORIZATION, format!("Bearer {provider}"))
+            .body(Body::from(png()))
+            .unwrap();
+        assert_eq!(t.send(req).await.status, StatusCode::OK);
+        t.json(
+            "POST",
+            &format!("/api/v1/provider/listings/{id}/submit"),
+            Some(&provider),
+            json!({}),
+        )
+        .await;
+
+        let inside = t
+            .get(
+                &format!("/api/v1/listings/{id}/coverage?district=310107"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(
+            (inside["served"].as_bool(), inside["surcharge"].as_str()),
+            (Some(true), Some("¥0.00"))
+        );
+        let outside = t
+            .get(
+                &format!("/api/v1/listings/{id}/coverage?district=310151"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(outside["served"], false);
+        let page = t
+            .get(&format!("/services/{id}?district=310151"), None)
+            .await;
+        assert!(page.body.contains("不在服务范围"), "the page says so");
+
+        let zone = t
+            .json(
+                "POST",
+                "/api/v1/provider/areas",
+                Some(&provider),
+                json!({"kind": "radius", "center": "310101", "km": 8, "surcharge": "20"}),
+            )
+            .await;
+        assert_eq!(zone.status, StatusCode::CREATED, "{}", zone.body);
+        let jingan = t
+            .get(
+                &format!("/api/v1/listings/{id}/coverage?district=310106"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(
+            (jingan["served"].as_bool(), jingan["surcharge"].as_str()),
+            (Some(true), Some("¥20.00"))
+        );
+        let page = t
+            .get(&format!("/services/{id}?district=310106"), None)
+            .await;
+        assert!(
+            page.body.contains("上门附加费 ¥20.00"),
+            "the surcharge is explained"
+        );
+        let bad = t
+            .json(
+                "POST",
+                "/api/v1/provider/areas",
+                Some(&provider),
+                json!({"kind": "radius", "center": "310101", "km": 500}),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let customer = t.register("13911130021").await;
+        assert_eq!(
+            t.json(
+                "POST",
+                "/api/v1/provider/areas",
+                Some(&customer),
+                json!({"kind": "districts", "districts": ["310101"]})
+            )
+            .await
+            .code(),
+            "provider_not_approved"
+        );
+        assert_eq!(
+            t.get(
+                &format!("/api/v1/listings/{id}/coverage?district=999999"),
+                None
+            )
+            .await
+            .code(),
+            "unknown_district"
+        );
+    }
+);

@@ -10,8 +10,8 @@ use sqlx::{Row, any::AnyRow};
 
 use super::{SqlStore, decode, map_err, parse_id};
 use crate::{
-    AuditRow, DocumentRow, ExpirySweep, NotificationRow, ProviderRow, ProviderStore, StoreError,
-    StoreResult,
+    AreaRow, AuditRow, DocumentRow, ExpirySweep, NotificationRow, ProviderRow, ProviderStore,
+    StoreError, StoreResult,
 };
 
 fn list(s: &str) -> Vec<String> {
@@ -60,6 +60,29 @@ fn document(row: &AnyRow) -> StoreResult<DocumentRow> {
         expires_on: row.try_get("expires_on")?,
         status: row.try_get("status")?,
     })
+}
+
+async fn insert_area<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    exec: E,
+    a: &AreaRow,
+    now: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO service_areas (id, provider_id, kind, districts, lat_micro, lng_micro, radius_m, surcharge_fen, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&a.id)
+    .bind(a.provider_id.to_string())
+    .bind(&a.kind)
+    .bind(a.districts.join(","))
+    .bind(a.lat_micro)
+    .bind(a.lng_micro)
+    .bind(a.radius_m)
+    .bind(a.surcharge_fen)
+    .bind(now.0)
+    .execute(exec)
+    .await?;
+    Ok(())
 }
 
 fn status_of(s: &str) -> StoreResult<ApplicationStatus> {
@@ -256,6 +279,30 @@ impl ProviderStore for SqlStore {
             .fetch_one(&mut *tx)
             .await?;
         let out = provider(&row)?;
+        if next == ApplicationStatus::Approved {
+            // The districts of the application become the first service area, unless the
+            // provider already has areas (re-approval after a suspension).
+            let has: i64 = sqlx::query(
+                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM service_areas WHERE provider_id = $1",
+            )
+            .bind(id.to_string())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+            if has == 0 {
+                let area = AreaRow {
+                    id: DocumentId::new().to_string(),
+                    provider_id: id,
+                    kind: "districts".into(),
+                    districts: out.districts.clone(),
+                    lat_micro: 0,
+                    lng_micro: 0,
+                    radius_m: 0,
+                    surcharge_fen: 0,
+                };
+                insert_area(&mut *tx, &area, now).await?;
+            }
+        }
         tx.commit().await?;
         Ok(out)
     }
@@ -339,6 +386,46 @@ impl ProviderStore for SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn service_areas(&self, provider: ProviderId) -> StoreResult<Vec<AreaRow>> {
+        let rows = sqlx::query(
+            "SELECT * FROM service_areas WHERE provider_id = $1 ORDER BY created_at, id",
+        )
+        .bind(provider.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AreaRow {
+                    id: r.try_get("id")?,
+                    provider_id: parse_id(&r.try_get::<String, _>("provider_id")?)?,
+                    kind: r.try_get("kind")?,
+                    districts: list(&r.try_get::<String, _>("districts")?),
+                    lat_micro: r.try_get("lat_micro")?,
+                    lng_micro: r.try_get("lng_micro")?,
+                    radius_m: r.try_get("radius_m")?,
+                    surcharge_fen: r.try_get("surcharge_fen")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_service_area(&self, a: &AreaRow, now: Timestamp) -> StoreResult<()> {
+        insert_area(&self.pool, a, now).await
+    }
+
+    async fn delete_service_area(&self, provider: ProviderId, id: &str) -> StoreResult<()> {
+        let done = sqlx::query("DELETE FROM service_areas WHERE id = $1 AND provider_id = $2")
+            .bind(id)
+            .bind(provider.to_string())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     async fn sweep_document_expiry(

@@ -2,6 +2,7 @@
 //! at `/api/v1/openapi.json`, and the docs UI at `/api/docs`.
 
 pub mod admin;
+pub mod areas;
 pub mod auth;
 pub mod catalog;
 pub mod listings;
@@ -35,6 +36,7 @@ use crate::access::{Access, Routes};
         providers::queue, providers::application, providers::review, providers::reveal,
         listings::mine, listings::create, listings::update, listings::add_photo, listings::submit, listings::offline, listings::get,
         listings::queue, listings::review, listings::words, listings::put_word, listings::delete_word,
+        areas::mine, areas::add, areas::delete, areas::coverage,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&BearerAuth),
@@ -71,6 +73,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = catalog::routes(r);
     let r = providers::routes(r);
     let r = listings::routes(r);
+    let r = areas::routes(r);
     admin::routes(r)
 }
 

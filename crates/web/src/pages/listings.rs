@@ -268,17 +268,70 @@ async fn offline(
 struct Detail {
     p: Page,
     l: ListingView,
+    areas: Vec<linli_app::areas::AreaView>,
+    addresses: Vec<linli_app::profile::AddressView>,
+    districts: Vec<(&'static str, &'static str)>,
+    chosen: String,
+    coverage: Option<linli_app::areas::Coverage>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct PlaceQuery {
+    address: Option<String>,
+    district: Option<String>,
 }
 
 async fn detail(
     State(state): State<AppState>,
     p: Page,
     PagePath(id): PagePath<ListingId>,
+    Query(q): Query<PlaceQuery>,
 ) -> Response {
-    match state.app.listing(&p.actor(), id).await {
-        Ok(l) => render(&Detail { p, l }),
-        Err(_) => super::errors::page_with(p, StatusCode::NOT_FOUND),
-    }
+    let actor = p.actor();
+    let l = match state.app.listing(&actor, id).await {
+        Ok(l) => l,
+        Err(_) => return super::errors::page_with(p, StatusCode::NOT_FOUND),
+    };
+    let areas = match l.provider_id.parse() {
+        Ok(pid) => state.app.provider_areas(pid).await.unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    let addresses = if p.signed_in() {
+        state.app.addresses(&actor).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    // The place to check: the chosen district, else the chosen address, else the default one.
+    let address = q
+        .address
+        .as_deref()
+        .and_then(|a| a.parse().ok())
+        .or_else(|| addresses.first().and_then(|a| a.id.parse().ok()));
+    let district = q.district.as_deref().filter(|d| !d.is_empty());
+    let (coverage, chosen) = match (address, district) {
+        (_, Some(d)) => (
+            state.app.coverage(&actor, id, None, Some(d)).await.ok(),
+            d.to_owned(),
+        ),
+        (Some(a), None) => (
+            state.app.coverage(&actor, id, Some(a), None).await.ok(),
+            a.to_string(),
+        ),
+        (None, None) => (None, String::new()),
+    };
+    let districts = linli_domain::district::DISTRICTS
+        .iter()
+        .map(|d| (d.code, if p.is_en() { d.name_en } else { d.name }))
+        .collect();
+    render(&Detail {
+        p,
+        l,
+        areas,
+        addresses,
+        districts,
+        chosen,
+        coverage,
+    })
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod admin;
 pub mod admin_providers;
+pub mod areas;
 pub mod auth;
 pub mod dev;
 pub mod errors;
@@ -265,6 +266,7 @@ pub fn routes(r: Routes, dev_mode: bool) -> Routes {
     let r = admin::routes(r);
     let r = admin_providers::routes(r);
     let r = listings::routes(r);
+    let r = areas::routes(r);
     if dev_mode { dev::routes(r) } else { r }
 }
 
