@@ -509,3 +509,138 @@ impl App {
             .await?)
     }
 }
+
+/// A category page: the category, its children and its published listings.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CategoryPage {
+    /// Slug.
+    pub slug: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// Child categories: (slug, 中文, English).
+    pub children: Vec<(String, String, String)>,
+    /// Published listings, best sellers first.
+    pub listings: Vec<ListingView>,
+    /// Total published listings.
+    pub total: i64,
+}
+
+impl App {
+    /// Published listings of a category (a top-level one includes its children), 20 per page.
+    pub async fn category_page(&self, slug: &str, page: i64) -> AppResult<CategoryPage> {
+        let cats = self.store.categories().await?;
+        let cat = cats
+            .iter()
+            .find(|c| c.slug == slug)
+            .ok_or(AppError::NotFound)?;
+        let children: Vec<_> = cats
+            .iter()
+            .filter(|c| c.parent_id.as_deref() == Some(cat.id.as_str()))
+            .collect();
+        let mut slugs: Vec<String> = children.iter().map(|c| c.slug.clone()).collect();
+        slugs.push(cat.slug.clone());
+        let page = page.clamp(1, 10_000);
+        let (rows, total) = self.store.published_in(&slugs, 20, (page - 1) * 20).await?;
+        let mut listings = Vec::with_capacity(rows.len());
+        for l in &rows {
+            listings.push(self.listing_view(l).await?);
+        }
+        Ok(CategoryPage {
+            slug: cat.slug.clone(),
+            name_zh: cat.name_zh.clone(),
+            name_en: cat.name_en.clone(),
+            children: children
+                .iter()
+                .map(|c| (c.slug.clone(), c.name_zh.clone(), c.name_en.clone()))
+                .collect(),
+            listings,
+            total,
+        })
+    }
+
+    /// Adds or removes a favourite (published listings only).
+    pub async fn set_favourite(&self, actor: &Actor, id: ListingId, on: bool) -> AppResult<bool> {
+        let m = actor.member()?;
+        if on {
+            self.store
+                .listing(id)
+                .await?
+                .filter(|l| l.status == "published")
+                .ok_or(AppError::NotFound)?;
+        }
+        Ok(self.store.set_favourite(m.id, id, on, self.now()).await?)
+    }
+
+    /// Whether the caller has favourited a listing (false for guests).
+    pub async fn is_favourite(&self, actor: &Actor, id: ListingId) -> AppResult<bool> {
+        match actor {
+            Actor::Member(m) => Ok(self.store.is_favourite(m.id, id).await?),
+            Actor::Guest => Ok(false),
+        }
+    }
+
+    /// The caller's favourites that are still published.
+    pub async fn my_favourites(&self, actor: &Actor) -> AppResult<Vec<ListingView>> {
+        let m = actor.member()?;
+        let mut out = Vec::new();
+        for l in self
+            .store
+            .favourites(m.id)
+            .await?
+            .iter()
+            .filter(|l| l.status == "published")
+        {
+            out.push(self.listing_view(l).await?);
+        }
+        Ok(out)
+    }
+
+    /// Follows or unfollows an approved provider; returns (following, followers).
+    pub async fn set_follow(
+        &self,
+        actor: &Actor,
+        provider: ProviderId,
+        on: bool,
+    ) -> AppResult<(bool, i64)> {
+        let m = actor.member()?;
+        if on {
+            self.store
+                .provider(provider)
+                .await?
+                .filter(|p| p.status == "approved")
+                .ok_or(AppError::NotFound)?;
+        }
+        self.store
+            .set_follow(m.id, provider, on, self.now())
+            .await?;
+        Ok(self.store.follow_state(Some(m.id), provider).await?)
+    }
+
+    /// Whether the caller follows a provider, and its follower count.
+    pub async fn follow_state(
+        &self,
+        actor: &Actor,
+        provider: ProviderId,
+    ) -> AppResult<(bool, i64)> {
+        let user = match actor {
+            Actor::Member(m) => Some(m.id),
+            Actor::Guest => None,
+        };
+        Ok(self.store.follow_state(user, provider).await?)
+    }
+
+    /// Providers the caller follows: (id, name).
+    pub async fn my_follows(&self, actor: &Actor) -> AppResult<Vec<(String, String)>> {
+        let m = actor.member()?;
+        Ok(self
+            .store
+            .follows(m.id)
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name))
+            .collect())
+    }
+}

@@ -66,6 +66,11 @@ impl Day {
             .unwrap_or(time::Date::MIN);
         Self(date)
     }
+    /// The first millisecond of this local day.
+    pub fn start_ms(self) -> i64 {
+        let utc_midnight = self.0.midnight().assume_utc().unix_timestamp() * 1000;
+        utc_midnight - i64::from(LOCAL_OFFSET_HOURS) * HOUR_MS
+    }
     /// This day plus `days` (saturating at the calendar's ends).
     pub fn plus_days(self, days: i64) -> Self {
         Self(

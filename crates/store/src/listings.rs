@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use linli_domain::{
-    ids::{ListingId, ProviderId},
+    ids::{ListingId, ProviderId, UserId},
     listing::{ListingAction, PriceOption, SopItem},
     time::Timestamp,
 };
@@ -86,6 +86,41 @@ pub trait ListingStore: Send + Sync {
         limit: i64,
         offset: i64,
     ) -> StoreResult<(Vec<ListingRow>, i64)>;
+    /// Published listings in any of `categories`, best sellers first, with the total.
+    async fn published_in(
+        &self,
+        categories: &[String],
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<ListingRow>, i64)>;
+    /// Adds (true) or removes (false) a favourite; returns whether it is now a favourite.
+    async fn set_favourite(
+        &self,
+        user: UserId,
+        listing: ListingId,
+        on: bool,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Whether a listing is a favourite of the user.
+    async fn is_favourite(&self, user: UserId, listing: ListingId) -> StoreResult<bool>;
+    /// The user's favourite listings, newest first.
+    async fn favourites(&self, user: UserId) -> StoreResult<Vec<ListingRow>>;
+    /// Follows (true) or unfollows (false) a provider; returns whether followed now.
+    async fn set_follow(
+        &self,
+        user: UserId,
+        provider: ProviderId,
+        on: bool,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Whether the user follows the provider, and the provider's follower count.
+    async fn follow_state(
+        &self,
+        user: Option<UserId>,
+        provider: ProviderId,
+    ) -> StoreResult<(bool, i64)>;
+    /// Providers the user follows: (id, display name), newest first.
+    async fn follows(&self, user: UserId) -> StoreResult<Vec<(ProviderId, String)>>;
     /// The moderation word list: (word, severity).
     async fn moderation_words(&self) -> StoreResult<Vec<(String, String)>>;
     /// Adds or updates a word.

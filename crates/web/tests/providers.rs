@@ -546,3 +546,139 @@ backend_test!(
         );
     }
 );
+
+backend_test!(
+    customers_save_services_follow_providers_and_browse_categories,
+    |db: TestDb| async move {
+        let t = TestApp::new(db).await;
+        let admin = t.admin_token().await;
+        let provider = approved_provider(&t, "13911130030", &admin).await;
+        let created = t
+            .json(
+                "POST",
+                "/api/v1/provider/listings",
+                Some(&provider),
+                listing_json("空调深度清洗，拆洗滤网。"),
+            )
+            .await;
+        let id = created.json()["id"].as_str().unwrap().to_owned();
+        let provider_id = created.json()["provider_id"].as_str().unwrap().to_owned();
+        let customer = t.register("13911130031").await;
+        assert_eq!(
+            t.json(
+                "PUT",
+                &format!("/api/v1/me/favourites/{id}"),
+                Some(&customer),
+                json!({})
+            )
+            .await
+            .status,
+            StatusCode::NOT_FOUND,
+            "a draft cannot be saved"
+        );
+        let req = Request::post(format!("/api/v1/provider/listings/{id}/photos"))
+            .header(header::AUTHORIZATION, format!("Bearer {provider}"))
+            .body(Body::from(png()))
+            .unwrap();
+        t.send(req).await;
+        t.json(
+            "POST",
+            &format!("/api/v1/provider/listings/{id}/submit"),
+            Some(&provider),
+            json!({}),
+        )
+        .await;
+
+        let cat = t
+            .get("/api/v1/categories/appliance/listings", None)
+            .await
+            .json();
+        assert_eq!(
+            cat["total"], 1,
+            "the top-level category includes its children"
+        );
+        assert_eq!(cat["listings"][0]["id"], id.as_str());
+        assert_eq!(
+            t.get("/api/v1/categories/nope/listings", None).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert!(
+            t.get("/categories/appliance", None)
+                .await
+                .body
+                .contains("空调清洗 上门服务")
+        );
+
+        for _ in 0..2 {
+            assert_eq!(
+                t.json(
+                    "PUT",
+                    &format!("/api/v1/me/favourites/{id}"),
+                    Some(&customer),
+                    json!({})
+                )
+                .await
+                .status,
+                StatusCode::NO_CONTENT
+            );
+        }
+        assert_eq!(
+            t.get("/api/v1/me/favourites", Some(&customer))
+                .await
+                .json()
+                .as_array()
+                .unwrap()
+                .len(),
+            1,
+            "idempotent"
+        );
+        t.json(
+            "DELETE",
+            &format!("/api/v1/me/favourites/{id}"),
+            Some(&customer),
+            json!({}),
+        )
+        .await;
+        assert!(
+            t.get("/api/v1/me/favourites", Some(&customer))
+                .await
+                .json()
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+
+        assert_eq!(
+            t.json(
+                "PUT",
+                &format!("/api/v1/me/follows/{provider_id}"),
+                Some(&customer),
+                json!({})
+            )
+            .await
+            .status,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            t.get("/api/v1/me/follows", Some(&customer)).await.json()[0]["id"],
+            provider_id.as_str()
+        );
+        assert!(
+            t.get(&format!("/providers/{provider_id}"), None)
+                .await
+                .body
+                .contains("1 人关注")
+        );
+        assert_eq!(
+            t.json(
+                "PUT",
+                "/api/v1/me/follows/not-an-id",
+                Some(&customer),
+                json!({})
+            )
+            .await
+            .code(),
+            "malformed_id"
+        );
+    }
+);

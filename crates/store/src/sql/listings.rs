@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use linli_domain::{
-    ids::{JobId, ListingId, ProviderId},
+    ids::{JobId, ListingId, ProviderId, UserId},
     listing::{ListingAction, ListingStatus},
     time::Timestamp,
 };
@@ -216,6 +216,152 @@ impl ListingStore for SqlStore {
                 .await?
                 .try_get("n")?;
         Ok((rows.iter().map(listing).collect::<StoreResult<_>>()?, total))
+    }
+
+    async fn published_in(
+        &self,
+        categories: &[String],
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<ListingRow>, i64)> {
+        // A short, fixed list of slugs: one statement with an IN list built from placeholders.
+        if categories.is_empty() || categories.len() > 64 {
+            return Ok((Vec::new(), 0));
+        }
+        let marks: Vec<String> = (0..categories.len())
+            .map(|i| format!("${}", i + 1))
+            .collect();
+        let n = categories.len();
+        let sql = format!(
+            "SELECT * FROM listings WHERE status = 'published' AND category IN ({}) ORDER BY sales DESC, updated_at DESC, id LIMIT ${} OFFSET ${}",
+            marks.join(", "),
+            n + 1,
+            n + 2
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for c in categories {
+            q = q.bind(c.clone());
+        }
+        let rows = q.bind(limit).bind(offset).fetch_all(&self.pool).await?;
+        let count_sql = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM listings WHERE status = 'published' AND category IN ({})",
+            marks.join(", ")
+        );
+        let mut c = sqlx::query(sqlx::AssertSqlSafe(count_sql));
+        for cat in categories {
+            c = c.bind(cat.clone());
+        }
+        let total: i64 = c.fetch_one(&self.pool).await?.try_get("n")?;
+        Ok((rows.iter().map(listing).collect::<StoreResult<_>>()?, total))
+    }
+
+    async fn set_favourite(
+        &self,
+        user: UserId,
+        listing_id: ListingId,
+        on: bool,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        if on {
+            sqlx::query("INSERT INTO favourites (user_id, listing_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (user_id, listing_id) DO NOTHING")
+                .bind(user.to_string())
+                .bind(listing_id.to_string())
+                .bind(now.0)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+        } else {
+            sqlx::query("DELETE FROM favourites WHERE user_id = $1 AND listing_id = $2")
+                .bind(user.to_string())
+                .bind(listing_id.to_string())
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(on)
+    }
+
+    async fn is_favourite(&self, user: UserId, listing_id: ListingId) -> StoreResult<bool> {
+        Ok(
+            sqlx::query("SELECT 1 AS one FROM favourites WHERE user_id = $1 AND listing_id = $2")
+                .bind(user.to_string())
+                .bind(listing_id.to_string())
+                .fetch_optional(&self.pool)
+                .await?
+                .is_some(),
+        )
+    }
+
+    async fn favourites(&self, user: UserId) -> StoreResult<Vec<ListingRow>> {
+        let rows = sqlx::query("SELECT l.* FROM listings l JOIN favourites f ON f.listing_id = l.id WHERE f.user_id = $1 ORDER BY f.created_at DESC, l.id")
+            .bind(user.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(listing).collect()
+    }
+
+    async fn set_follow(
+        &self,
+        user: UserId,
+        provider: ProviderId,
+        on: bool,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        if on {
+            sqlx::query("INSERT INTO follows (user_id, provider_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (user_id, provider_id) DO NOTHING")
+                .bind(user.to_string())
+                .bind(provider.to_string())
+                .bind(now.0)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+        } else {
+            sqlx::query("DELETE FROM follows WHERE user_id = $1 AND provider_id = $2")
+                .bind(user.to_string())
+                .bind(provider.to_string())
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(on)
+    }
+
+    async fn follow_state(
+        &self,
+        user: Option<UserId>,
+        provider: ProviderId,
+    ) -> StoreResult<(bool, i64)> {
+        let n: i64 =
+            sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM follows WHERE provider_id = $1")
+                .bind(provider.to_string())
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?;
+        let mine = match user {
+            Some(u) => {
+                sqlx::query("SELECT 1 AS one FROM follows WHERE user_id = $1 AND provider_id = $2")
+                    .bind(u.to_string())
+                    .bind(provider.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .is_some()
+            }
+            None => false,
+        };
+        Ok((mine, n))
+    }
+
+    async fn follows(&self, user: UserId) -> StoreResult<Vec<(ProviderId, String)>> {
+        let rows = sqlx::query("SELECT p.id, p.display_name FROM providers p JOIN follows f ON f.provider_id = p.id WHERE f.user_id = $1 ORDER BY f.created_at DESC, p.id")
+            .bind(user.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    parse_id(&r.try_get::<String, _>("id")?)?,
+                    r.try_get("display_name")?,
+                ))
+            })
+            .collect()
     }
 
     async fn moderation_words(&self) -> StoreResult<Vec<(String, String)>> {

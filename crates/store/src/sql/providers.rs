@@ -85,6 +85,13 @@ async fn insert_area<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     Ok(())
 }
 
+/// A timestamp for rows written by the sweep (which is given days, not instants).
+fn today_ms(today: &str) -> i64 {
+    linli_domain::time::Day::parse(today)
+        .map(|d| d.start_ms())
+        .unwrap_or(0)
+}
+
 fn status_of(s: &str) -> StoreResult<ApplicationStatus> {
     ApplicationStatus::parse(s).map_err(|_| StoreError::Corrupt(format!("provider status {s}")))
 }
@@ -452,6 +459,28 @@ impl ProviderStore for SqlStore {
                 .bind(d.provider_id.to_string())
                 .execute(&mut *tx)
                 .await?;
+            // Suspension takes the provider's live listings offline (with an outbox event each,
+            // so search drops them); the provider republishes after a new document is approved.
+            let live = sqlx::query(
+                "SELECT id FROM listings WHERE provider_id = $1 AND status = 'published'",
+            )
+            .bind(d.provider_id.to_string())
+            .fetch_all(&mut *tx)
+            .await?;
+            for l in &live {
+                let lid: String = l.try_get("id")?;
+                sqlx::query("UPDATE listings SET status = 'offline', review_note = 'document_expired', updated_at = $1 WHERE id = $2")
+                    .bind(today_ms(today))
+                    .bind(&lid)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT INTO outbox (id, topic, payload, created_at) VALUES ($1, 'listing.changed', $2, $3)")
+                    .bind(DocumentId::new().to_string())
+                    .bind(format!("{{\"listing\":\"{lid}\"}}"))
+                    .bind(today_ms(today))
+                    .execute(&mut *tx)
+                    .await?;
+            }
             sweep
                 .expired
                 .push((d, parse_id(&r.try_get::<String, _>("owner")?)?));

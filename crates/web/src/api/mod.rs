@@ -5,6 +5,7 @@ pub mod admin;
 pub mod areas;
 pub mod auth;
 pub mod catalog;
+pub mod discover;
 pub mod listings;
 pub mod me;
 pub mod providers;
@@ -37,6 +38,8 @@ use crate::access::{Access, Routes};
         listings::mine, listings::create, listings::update, listings::add_photo, listings::submit, listings::offline, listings::get,
         listings::queue, listings::review, listings::words, listings::put_word, listings::delete_word,
         areas::mine, areas::add, areas::delete, areas::coverage,
+        discover::category, discover::favourites, discover::add_favourite, discover::remove_favourite,
+        discover::follows, discover::follow, discover::unfollow,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&BearerAuth),
@@ -74,6 +77,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = providers::routes(r);
     let r = listings::routes(r);
     let r = areas::routes(r);
+    let r = discover::routes(r);
     admin::routes(r)
 }
 

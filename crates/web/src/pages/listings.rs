@@ -273,6 +273,7 @@ struct Detail {
     districts: Vec<(&'static str, &'static str)>,
     chosen: String,
     coverage: Option<linli_app::areas::Coverage>,
+    favourite: bool,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -323,6 +324,7 @@ async fn detail(
         .iter()
         .map(|d| (d.code, if p.is_en() { d.name_en } else { d.name }))
         .collect();
+    let favourite = state.app.is_favourite(&actor, id).await.unwrap_or(false);
     render(&Detail {
         p,
         l,
@@ -331,6 +333,7 @@ async fn detail(
         districts,
         chosen,
         coverage,
+        favourite,
     })
 }
 

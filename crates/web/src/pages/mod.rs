@@ -8,6 +8,7 @@ pub mod admin_providers;
 pub mod areas;
 pub mod auth;
 pub mod dev;
+pub mod discover;
 pub mod errors;
 pub mod home;
 pub mod listings;
@@ -267,6 +268,7 @@ pub fn routes(r: Routes, dev_mode: bool) -> Routes {
     let r = admin_providers::routes(r);
     let r = listings::routes(r);
     let r = areas::routes(r);
+    let r = discover::routes(r);
     if dev_mode { dev::routes(r) } else { r }
 }
 

@@ -23,6 +23,8 @@ struct Profile {
     p: Page,
     pr: ProviderProfile,
     services: Vec<linli_app::listings::ListingView>,
+    following: bool,
+    followers: i64,
 }
 
 async fn profile(
@@ -33,7 +35,18 @@ async fn profile(
     match state.app.provider_profile(id).await {
         Ok(pr) => {
             let services = state.app.provider_listings(id).await.unwrap_or_default();
-            render(&Profile { p, pr, services })
+            let (following, followers) = state
+                .app
+                .follow_state(&p.actor(), id)
+                .await
+                .unwrap_or((false, 0));
+            render(&Profile {
+                p,
+                pr,
+                services,
+                following,
+                followers,
+            })
         }
         Err(_) => super::errors::page_with(p, StatusCode::NOT_FOUND),
     }
