@@ -252,7 +252,8 @@ impl App {
             .as_ref()
             .map(|p| ApplicationStatus::parse(&p.status))
             .transpose()?;
-        if !ApplicationStatus::editable(current_status) {
+        let suspended = current.as_ref().is_some_and(|p| p.suspended);
+        if !ApplicationStatus::editable(current_status) && !suspended {
             return Err(linli_domain::DomainError::InvalidTransition.into());
         }
         let today = Day::of(self.now());

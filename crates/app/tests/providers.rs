@@ -355,5 +355,22 @@ backend_test!(
         let p = app.my_application(&owner).await.unwrap().unwrap();
         assert!(p.suspended, "suspended once the document expired");
         assert_eq!(app.my_notifications(&owner).await.unwrap().len(), 3);
+        // A new document brings the provider back through review.
+        let again = app
+            .submit_application(
+                &owner,
+                &form("individual"),
+                vec![upload("qualification", "2030-01-31")],
+            )
+            .await
+            .unwrap();
+        assert_eq!(again.status, "pending");
+        app.admin_review(&op, id, ReviewAction::Approve, None)
+            .await
+            .unwrap();
+        assert!(
+            !app.my_application(&owner).await.unwrap().unwrap().suspended,
+            "approval lifts the suspension"
+        );
     }
 );

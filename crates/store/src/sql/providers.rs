@@ -105,15 +105,25 @@ impl ProviderStore for SqlStore {
         now: Timestamp,
     ) -> StoreResult<ProviderId> {
         let mut tx = self.write_tx().await?;
-        let current = sqlx::query("SELECT id, status FROM providers WHERE user_id = $1")
+        let current = sqlx::query("SELECT id, status, suspended FROM providers WHERE user_id = $1")
             .bind(p.user_id.to_string())
             .fetch_optional(&mut *tx)
             .await?;
         let (id, current_status) = match &current {
-            Some(r) => (
-                parse_id::<ProviderId>(&r.try_get::<String, _>("id")?)?,
-                Some(status_of(&r.try_get::<String, _>("status")?)?),
-            ),
+            Some(r) => {
+                let status = status_of(&r.try_get::<String, _>("status")?)?;
+                // A suspended provider (expired document) resubmits like one asked for more.
+                let status =
+                    if status == ApplicationStatus::Approved && decode::flag(r, "suspended")? {
+                        ApplicationStatus::NeedsInfo
+                    } else {
+                        status
+                    };
+                (
+                    parse_id::<ProviderId>(&r.try_get::<String, _>("id")?)?,
+                    Some(status),
+                )
+            }
             None => (p.id, None),
         };
         let next = ApplicationStatus::after(current_status, ReviewAction::Submit)?;
@@ -266,7 +276,8 @@ impl ProviderStore for SqlStore {
         // The status guard in WHERE makes a concurrent second decision a no-op that we detect.
         let done = sqlx::query(
             "UPDATE providers SET status = $1, review_note = $2, reviewed_by = $3, reviewed_at = $4, updated_at = $4, \
-             approved_at = CASE WHEN $1 = 'approved' THEN $4 ELSE approved_at END WHERE id = $5 AND status = $6",
+             approved_at = CASE WHEN $1 = 'approved' THEN $4 ELSE approved_at END, \
+             suspended = CASE WHEN $1 = 'approved' THEN 0 ELSE suspended END WHERE id = $5 AND status = $6",
         )
         .bind(next.as_str())
         .bind(note.map(str::to_owned))

@@ -59,7 +59,7 @@ async fn dashboard(State(state): State<AppState>, p: Page) -> Response {
     };
     let editable = app
         .as_ref()
-        .is_none_or(|a| matches!(a.status.as_str(), "needs_info" | "rejected"));
+        .is_none_or(|a| a.suspended || matches!(a.status.as_str(), "needs_info" | "rejected"));
     let chosen_cats = app
         .as_ref()
         .map(|a| a.categories.clone())
