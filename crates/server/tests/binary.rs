@@ -10,6 +10,7 @@ use std::{
     process::{Child, Command, Stdio},
 };
 
+use linli_app::seed;
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_linli");
@@ -95,8 +96,10 @@ impl Server {
             body.len()
         )
         .unwrap();
-        let mut raw = String::new();
-        s.read_to_string(&mut raw).unwrap();
+        // Bytes, not text: a photo's body is not UTF-8 (only its status matters then).
+        let mut bytes = Vec::new();
+        s.read_to_end(&mut bytes).unwrap();
+        let raw = String::from_utf8_lossy(&bytes);
         let status = raw.split(' ').nth(1).unwrap().parse().unwrap();
         let body = raw
             .split_once("\r\n\r\n")
@@ -208,14 +211,65 @@ fn the_embedded_default_seeds_once_and_keeps_data_across_restarts() {
         "POST",
         "/api/v1/auth/login",
         None,
-        json!({"phone": "13800000000", "password": "Linli2026"}),
+        json!({"phone": seed::DEMO_ADMIN_PHONE, "password": seed::DEMO_PASSWORD}),
     );
     assert_eq!(status, 200, "demo operator seeded");
     let token = admin["access_token"].as_str().unwrap();
     let (_, users) = second.json("GET", "/api/v1/admin/users", Some(token), Value::Null);
     assert_eq!(
-        users["total"], 5,
-        "demo data was seeded once: operator, three customers, plus the new account"
+        users["total"],
+        seed::DEMO_ACCOUNT_COUNT + 1,
+        "demo data was seeded once: operator, customers and providers, plus the new account"
+    );
+    let (_, providers) = second.json(
+        "GET",
+        "/api/v1/admin/providers?status=approved",
+        Some(token),
+        Value::Null,
+    );
+    assert_eq!(providers["total"], seed::DEMO_PROVIDER_COUNT);
+    let (_, listings) = second.json(
+        "GET",
+        "/api/v1/admin/listings?status=published",
+        Some(token),
+        Value::Null,
+    );
+    assert_eq!(listings["total"], seed::DEMO_LISTING_COUNT);
+
+    // A seeded listing is public, with its photo, and so is its provider.
+    let id = listings["items"][0]["id"].as_str().unwrap();
+    let (status, listing) =
+        second.json("GET", &format!("/api/v1/listings/{id}"), None, Value::Null);
+    assert_eq!(status, 200, "{listing}");
+    let photo = listing["photos"][0]["thumb_url"].as_str().unwrap();
+    assert_eq!(second.request("GET", photo, None, None).0, 200, "{photo}");
+    let provider = listing["provider_id"].as_str().unwrap();
+    let (status, profile) = second.json(
+        "GET",
+        &format!("/api/v1/providers/{provider}"),
+        None,
+        Value::Null,
+    );
+    assert_eq!(status, 200, "{profile}");
+
+    // The demo provider login works.
+    let (status, login) = second.json(
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        json!({"phone": seed::DEMO_PROVIDER_PHONE, "password": seed::DEMO_PASSWORD}),
+    );
+    assert_eq!(status, 200, "{login}");
+    let (status, mine) = second.json(
+        "GET",
+        "/api/v1/provider/application",
+        login["access_token"].as_str(),
+        Value::Null,
+    );
+    assert_eq!(status, 200, "{mine}");
+    assert_eq!(
+        (mine["display_name"].as_str(), mine["status"].as_str()),
+        (Some(seed::DEMO_PROVIDER_NAME), Some("approved"))
     );
     let (status, ready) = second.json("GET", "/readyz", None, Value::Null);
     assert_eq!((status, ready["status"].as_str()), (200, Some("ready")));
