@@ -64,12 +64,14 @@ pub fn category_cards(rows: &[CategoryRow], lang: Lang) -> Vec<CategoryCard> {
 struct Home {
     p: Page,
     categories: Vec<CategoryCard>,
+    listings: Vec<linli_app::listings::ListingView>,
 }
 
 async fn home(State(state): State<AppState>, p: Page) -> Response {
     let rows = state.app.categories().await.unwrap_or_default();
     let categories = category_cards(&rows, p.lang);
-    render(&Home { p, categories })
+    let listings = state.app.popular_listings(8).await.unwrap_or_default();
+    render(&Home { p, categories, listings })
 }
 
 #[derive(Template)]
