@@ -563,8 +563,17 @@ impl App {
 
     /// A first page of published listings across all categories (the home page).
     pub async fn popular_listings(&self, limit: i64) -> AppResult<Vec<ListingView>> {
-        let slugs: Vec<String> = self.store.categories().await?.into_iter().map(|c| c.slug).collect();
-        let (rows, _) = self.store.published_in(&slugs, limit.clamp(1, 50), 0).await?;
+        let slugs: Vec<String> = self
+            .store
+            .categories()
+            .await?
+            .into_iter()
+            .map(|c| c.slug)
+            .collect();
+        let (rows, _) = self
+            .store
+            .published_in(&slugs, limit.clamp(1, 50), 0)
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for l in &rows {
             out.push(self.listing_view(l).await?);

@@ -124,7 +124,11 @@ fn banner(addr: SocketAddr, cfg: &Config, backend: Backend) {
         for (phone, name) in seed::DEMO_CUSTOMERS {
             println!("    customer  {phone}  ({name})");
         }
-        println!("    provider  {}  ({}, /pro)", seed::DEMO_PROVIDER_PHONE, seed::DEMO_PROVIDER_NAME);
+        println!(
+            "    provider  {}  ({}, /pro)",
+            seed::DEMO_PROVIDER_PHONE,
+            seed::DEMO_PROVIDER_NAME
+        );
         println!(
             "  SMS codes arrive at http://{host}:{}/dev/sms",
             addr.port()

@@ -71,7 +71,11 @@ async fn home(State(state): State<AppState>, p: Page) -> Response {
     let rows = state.app.categories().await.unwrap_or_default();
     let categories = category_cards(&rows, p.lang);
     let listings = state.app.popular_listings(8).await.unwrap_or_default();
-    render(&Home { p, categories, listings })
+    render(&Home {
+        p,
+        categories,
+        listings,
+    })
 }
 
 #[derive(Template)]
