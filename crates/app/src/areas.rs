@@ -189,6 +189,7 @@ impl App {
             },
         };
         self.store.add_service_area(&row, self.now()).await?;
+        self.reindex_provider(id).await?;
         Ok(view(&row))
     }
 
@@ -205,7 +206,8 @@ impl App {
                 message: "keep at least one service area",
             });
         }
-        Ok(self.store.delete_service_area(id, area_id).await?)
+        self.store.delete_service_area(id, area_id).await?;
+        self.reindex_provider(id).await
     }
 
     /// Whether a published listing serves a place given by the caller's address or a district.

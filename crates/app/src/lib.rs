@@ -13,6 +13,7 @@ pub mod limiter;
 pub mod listings;
 pub mod profile;
 pub mod providers;
+pub mod search;
 pub mod seed;
 pub mod sms;
 
@@ -86,6 +87,8 @@ pub struct App {
     pub files: Arc<dyn files::FileStore>,
     /// Request rate limits.
     pub limiter: Arc<dyn limiter::RateLimiter>,
+    /// Service search (set with [`App::with_search`]; search use cases refuse without it).
+    pub search: Option<Arc<dyn linli_search::SearchIndex>>,
     /// Settings.
     pub config: AppConfig,
 }
@@ -111,10 +114,17 @@ impl App {
             sms: Arc::new(sms::DevInbox::new(store.clone(), clock.clone())),
             limiter: Arc::new(limiter::MemoryLimiter::new(clock.clone())),
             files: Arc::new(files::LocalFiles::new(files_root)),
+            search: None,
             store,
             clock,
             config,
         }
+    }
+
+    /// The same app with a search index.
+    pub fn with_search(mut self, index: Arc<dyn linli_search::SearchIndex>) -> Self {
+        self.search = Some(index);
+        self
     }
 
     /// The current time from the injected clock.

@@ -114,7 +114,7 @@ fn photo_view(p: &PhotoRef) -> PhotoView {
 }
 
 impl App {
-    async fn listing_view(&self, l: &ListingRow) -> AppResult<ListingView> {
+    pub(crate) async fn listing_view(&self, l: &ListingRow) -> AppResult<ListingView> {
         let provider = self.store.provider(l.provider_id).await?;
         let category_name = self
             .store

@@ -91,16 +91,25 @@ async fn secret_key(cfg: &Config, store: &dyn Store) -> Result<Secret> {
     Ok(Secret::new(stored))
 }
 
-async fn build_app(cfg: &Config) -> Result<App> {
+async fn build_app(cfg: &Config, with_search: bool) -> Result<App> {
     let store = open_store(cfg).await?;
     let secret = secret_key(cfg, &store).await?;
     let store: Arc<dyn Store> = Arc::new(store);
-    Ok(App::assemble(
+    let app = App::assemble(
         store,
         Arc::new(SystemClock),
         AppConfig::new(secret, cfg.mode == Mode::Dev),
         cfg.data_dir.join("files"),
-    ))
+    );
+    if !with_search {
+        // One-shot commands leave the index to the server (it holds the directory lock and
+        // catches up from the outbox).
+        return Ok(app);
+    }
+    // Embedded search index under the data directory (each node keeps its own; see README).
+    let index = linli_search::TantivyIndex::open_dir(cfg.data_dir.join("search"))
+        .context("opening the search index")?;
+    Ok(app.with_search(Arc::new(index)))
 }
 
 fn banner(addr: SocketAddr, cfg: &Config, backend: Backend) {
@@ -156,9 +165,25 @@ async fn shutdown_signal() {
     tokio::select! { () = ctrl_c => {}, () = term => {} }
 }
 
+/// Feeds listing changes from the outbox into the search index, several times a second, so a
+/// change is searchable well within a second.
+async fn index_outbox(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        match app.index_pending().await {
+            Ok(n) if n > 0 => tracing::debug!(events = n, "search index updated"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "search indexing failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
 async fn serve(cfg: Config) -> Result<()> {
     let addr = cfg.validate().map_err(anyhow::Error::msg)?;
-    let app = build_app(&cfg).await?;
+    let app = build_app(&cfg, true).await?;
     if cfg.seed_demo && app.store.setting("demo_seeded").await?.is_none() {
         seed::seed_demo(&app).await?;
         tracing::info!("demo data seeded");
@@ -180,7 +205,14 @@ async fn serve(cfg: Config) -> Result<()> {
     banner(bound, &cfg, app.store.backend());
     tracing::info!(%bound, "listening");
 
+    if let Some(index) = app.search.as_ref()
+        && index.count().await.unwrap_or(0) == 0
+    {
+        let n = app.reindex_all().await?;
+        tracing::info!(listings = n, "search index rebuilt");
+    }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let indexer = tokio::spawn(index_outbox(app.clone(), stop_rx.clone()));
     let runner = tokio::spawn(
         JobRunner::new(app.clone()).run_until(Duration::from_millis(cfg.job_poll_ms), stop_rx),
     );
@@ -193,6 +225,7 @@ async fn serve(cfg: Config) -> Result<()> {
     .context("server error")?;
     let _ = stop_tx.send(true);
     let _ = runner.await;
+    let _ = indexer.await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -216,7 +249,7 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::SeedDemo => {
-            let app = build_app(&cfg).await?;
+            let app = build_app(&cfg, false).await?;
             let fresh = seed::seed_demo(&app).await?;
             println!(
                 "{}",
@@ -231,7 +264,7 @@ async fn main() -> Result<()> {
         Command::Admin {
             command: AdminCommand::Create { phone, password },
         } => {
-            let app = build_app(&cfg).await?;
+            let app = build_app(&cfg, false).await?;
             let (password, generated) = match password {
                 Some(p) => (p, false),
                 None => (format!("Ll{}7", &crypto::new_token()?[..14]), true),

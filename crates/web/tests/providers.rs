@@ -682,3 +682,101 @@ backend_test!(
         );
     }
 );
+
+backend_test!(
+    a_published_service_is_found_by_a_two_character_query_with_highlights,
+    |db: TestDb| async move {
+        let t = TestApp::new(db).await;
+        let admin = t.admin_token().await;
+        let provider = approved_provider(&t, "13911130040", &admin).await;
+        let created = t
+            .json(
+                "POST",
+                "/api/v1/provider/listings",
+                Some(&provider),
+                listing_json("挂机柜机都能洗，<b>高温蒸汽</b>杀菌。"),
+            )
+            .await;
+        let id = created.json()["id"].as_str().unwrap().to_owned();
+        let req = Request::post(format!("/api/v1/provider/listings/{id}/photos"))
+            .header(header::AUTHORIZATION, format!("Bearer {provider}"))
+            .body(Body::from(png()))
+            .unwrap();
+        t.send(req).await;
+        t.json(
+            "POST",
+            &format!("/api/v1/provider/listings/{id}/submit"),
+            Some(&provider),
+            json!({}),
+        )
+        .await;
+        t.app.index_pending().await.unwrap();
+
+        let r = t.get("/api/v1/search?q=空调", None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let page = r.json();
+        assert_eq!(page["total"], 1);
+        assert_eq!(page["hits"][0]["listing"]["id"], id.as_str());
+        assert!(
+            page["hits"][0]["title_html"]
+                .as_str()
+                .unwrap()
+                .contains("<em>空调</em>")
+        );
+        let snippet = page["hits"][0]["snippet_html"].as_str().unwrap();
+        assert!(
+            !snippet.contains("<b>") && snippet.contains("&lt;b&gt;"),
+            "user HTML is escaped in the highlighted snippet: {snippet}"
+        );
+        assert_eq!(page["categories"][0]["value"], "appliance-ac");
+        assert_eq!(
+            t.get("/api/v1/search?q=开锁", None).await.json()["total"],
+            0
+        );
+        assert_eq!(
+            t.get("/api/v1/search?q=空调&district=310151", None)
+                .await
+                .json()["total"],
+            0,
+            "outside the area"
+        );
+        assert_eq!(
+            t.get("/api/v1/search?q=空调&district=310107", None)
+                .await
+                .json()["total"],
+            1
+        );
+        assert_eq!(
+            t.get("/api/v1/search?sort=random", None).await.code(),
+            "invalid_value"
+        );
+        assert_eq!(
+            t.get("/api/v1/search?page=abc", None).await.code(),
+            "invalid_query"
+        );
+        let html = t.get("/search?q=空调", None).await;
+        assert!(
+            html.body.contains("<em>空调</em>") && html.body.contains(&format!("/services/{id}"))
+        );
+        let bad = t.get("/search?page=-1", None).await;
+        assert_eq!(
+            bad.status,
+            StatusCode::BAD_REQUEST,
+            "a malformed search is a friendly 400"
+        );
+
+        t.json(
+            "POST",
+            &format!("/api/v1/provider/listings/{id}/offline"),
+            Some(&provider),
+            json!({}),
+        )
+        .await;
+        t.app.index_pending().await.unwrap();
+        assert_eq!(
+            t.get("/api/v1/search?q=空调", None).await.json()["total"],
+            0,
+            "offline services leave the index"
+        );
+    }
+);

@@ -9,6 +9,7 @@ pub mod discover;
 pub mod listings;
 pub mod me;
 pub mod providers;
+pub mod search;
 
 use axum::{
     Json,
@@ -40,6 +41,7 @@ use crate::access::{Access, Routes};
         areas::mine, areas::add, areas::delete, areas::coverage,
         discover::category, discover::favourites, discover::add_favourite, discover::remove_favourite,
         discover::follows, discover::follow, discover::unfollow,
+        search::search,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&BearerAuth),
@@ -78,6 +80,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = listings::routes(r);
     let r = areas::routes(r);
     let r = discover::routes(r);
+    let r = search::routes(r);
     admin::routes(r)
 }
 

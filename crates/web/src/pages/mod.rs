@@ -14,6 +14,7 @@ pub mod home;
 pub mod listings;
 pub mod pro;
 pub mod providers;
+pub mod search;
 
 use std::sync::Arc;
 
@@ -269,6 +270,7 @@ pub fn routes(r: Routes, dev_mode: bool) -> Routes {
     let r = listings::routes(r);
     let r = areas::routes(r);
     let r = discover::routes(r);
+    let r = search::routes(r);
     if dev_mode { dev::routes(r) } else { r }
 }
 

@@ -77,7 +77,8 @@ impl TestApp {
             Arc::new(clock.clone()),
             AppConfig::new(Secret::new("test-secret-test-secret-test-secret"), dev_mode),
             dir,
-        );
+        )
+        .with_search(Arc::new(linli_search::TantivyIndex::open_in_ram().unwrap()));
         linli_app::seed::seed_categories(&app).await.unwrap();
         let router = linli_web::router(AppState::new(
             app.clone(),

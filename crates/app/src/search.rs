@@ -1,0 +1,379 @@
+//! Service search use cases: keeping the index in step with published listings (fed by the
+//! outbox, within a second of a change), full reindexing, and the customer-facing query with
+//! its filters, facets, sorts and highlights.
+
+use std::collections::BTreeSet;
+
+use linli_domain::{district, ids::ListingId};
+use linli_search::{SearchDoc, SearchQuery, SearchResults, Sort};
+use linli_store::ListingRow;
+
+use crate::{Actor, App, AppError, AppResult, listings::ListingView};
+
+/// A search request as customers make it (prices in yuan as typed).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+pub struct SearchForm {
+    /// Words, e.g. `保洁`, `空调清洗`.
+    #[serde(default)]
+    pub q: String,
+    /// Category slug (a top-level slug includes its children).
+    pub category: Option<String>,
+    /// District code.
+    pub district: Option<String>,
+    /// Lowest price, yuan.
+    pub price_min: Option<i64>,
+    /// Highest price, yuan.
+    pub price_max: Option<i64>,
+    /// Minimum rating ×10 (45 = 4.5 stars).
+    pub min_rating: Option<i64>,
+    /// `relevance` (default), `distance`, `rating`, `price_asc`, `price_desc`, `sales`.
+    pub sort: Option<String>,
+    /// One of the caller's addresses: only services covering it, and distance sort from it.
+    pub address: Option<String>,
+    /// Page from 1 (20 per page).
+    pub page: Option<u32>,
+}
+
+/// One result: the listing plus highlighted text.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchHit {
+    /// The listing.
+    pub listing: ListingView,
+    /// Title with matches wrapped in `<em>` (HTML-escaped otherwise).
+    pub title_html: String,
+    /// A snippet of the description, highlighted the same way.
+    pub snippet_html: String,
+    /// Distance from the chosen address, metres.
+    pub distance_m: Option<i64>,
+}
+
+/// A facet value.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FacetCount {
+    /// Value (category slug, district code or price bucket key).
+    pub value: String,
+    /// Display label (zh-CN).
+    pub label: String,
+    /// Matching services.
+    pub count: u64,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchPage {
+    /// Total matches.
+    pub total: u64,
+    /// Page number.
+    pub page: u32,
+    /// Number of pages.
+    pub pages: u32,
+    /// Hits.
+    pub hits: Vec<SearchHit>,
+    /// Counts by category.
+    pub categories: Vec<FacetCount>,
+    /// Counts by district.
+    pub districts: Vec<FacetCount>,
+    /// Counts by price range.
+    pub prices: Vec<FacetCount>,
+}
+
+fn sort_of(s: Option<&str>) -> AppResult<Sort> {
+    Ok(match s.unwrap_or("relevance") {
+        "relevance" | "" => Sort::Relevance,
+        "distance" => Sort::Distance,
+        "rating" => Sort::Rating,
+        "price_asc" => Sort::PriceAsc,
+        "price_desc" => Sort::PriceDesc,
+        "sales" => Sort::Sales,
+        _ => return Err(linli_domain::DomainError::Invalid("sort").into()),
+    })
+}
+
+fn search_error(e: linli_search::SearchError) -> AppError {
+    match e {
+        linli_search::SearchError::InvalidQuery(_) => {
+            linli_domain::DomainError::Invalid("search query").into()
+        }
+        other => AppError::Internal(other.to_string()),
+    }
+}
+
+impl App {
+    fn index(&self) -> AppResult<&dyn linli_search::SearchIndex> {
+        self.search
+            .as_deref()
+            .ok_or_else(|| AppError::Internal("search is not configured".into()))
+    }
+
+    /// The document for a listing if it should be findable (published, provider approved
+    /// and not suspended), else `None`.
+    async fn search_doc(&self, l: &ListingRow) -> AppResult<Option<SearchDoc>> {
+        if l.status != "published" {
+            return Ok(None);
+        }
+        let Some(p) = self
+            .store
+            .provider(l.provider_id)
+            .await?
+            .filter(|p| p.status == "approved" && !p.suspended)
+        else {
+            return Ok(None);
+        };
+        let cats = self.store.categories().await?;
+        let cat = cats.iter().find(|c| c.slug == l.category);
+        let parent = cat
+            .and_then(|c| c.parent_id.as_ref())
+            .and_then(|pid| cats.iter().find(|c| &c.id == pid));
+        let areas = self.store.service_areas(p.id).await?;
+        let mut districts = BTreeSet::new();
+        let mut radius = Vec::new();
+        for a in &areas {
+            if a.kind == "radius" {
+                radius.push((a.lat_micro, a.lng_micro, a.radius_m));
+            } else {
+                districts.extend(a.districts.iter().cloned());
+            }
+        }
+        // A representative point for distance sorting: the first district's centre.
+        let base = districts
+            .iter()
+            .next()
+            .and_then(|c| district::by_code(c))
+            .map(|d| {
+                (
+                    district::to_micro_degrees(d.lat),
+                    district::to_micro_degrees(d.lng),
+                )
+            });
+        let base = base
+            .or_else(|| radius.first().map(|r| (r.0, r.1)))
+            .unwrap_or((0, 0));
+        Ok(Some(SearchDoc {
+            id: l.id.to_string(),
+            provider_id: p.id.to_string(),
+            title: l.title.clone(),
+            description: l.description.clone(),
+            category: l.category.clone(),
+            parent_category: parent.map(|c| c.slug.clone()).unwrap_or_default(),
+            category_name: cat.map(|c| c.name_zh.clone()).unwrap_or_default(),
+            provider_name: p.display_name.clone(),
+            price_fen: l.price_fen,
+            rating_x10: if p.rating_count > 0 {
+                (p.rating_sum * 10 / p.rating_count).clamp(0, 50)
+            } else {
+                0
+            },
+            sales: l.sales,
+            districts: districts.into_iter().collect(),
+            radius_zones: radius,
+            base_lat_micro: base.0,
+            base_lng_micro: base.1,
+            updated_at: l.updated_at.millis(),
+        }))
+    }
+
+    /// Applies pending outbox events to the index (one commit for the batch) and returns how
+    /// many events were handled. Safe to repeat: an event re-applied leaves the same index.
+    pub async fn index_pending(&self) -> AppResult<usize> {
+        let index = self.index()?;
+        let events = self.store.pending_events(500).await?;
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let mut ids = BTreeSet::new();
+        for (_, topic, payload) in &events {
+            if topic == "listing.changed" {
+                if let Some(id) = serde_json::from_str::<serde_json::Value>(payload)
+                    .ok()
+                    .and_then(|v| v["listing"].as_str().map(str::to_owned))
+                {
+                    ids.insert(id);
+                }
+            }
+        }
+        let mut upserts = Vec::new();
+        for id in &ids {
+            let Ok(lid) = id.parse::<ListingId>() else {
+                continue;
+            };
+            match self.store.listing(lid).await? {
+                Some(l) => match self.search_doc(&l).await? {
+                    Some(doc) => upserts.push(doc),
+                    None => index.delete(id).await.map_err(search_error)?,
+                },
+                None => index.delete(id).await.map_err(search_error)?,
+            }
+        }
+        if !upserts.is_empty() {
+            index.upsert_many(&upserts).await.map_err(search_error)?;
+        }
+        let done: Vec<String> = events.into_iter().map(|(id, _, _)| id).collect();
+        self.store.mark_events_processed(&done, self.now()).await?;
+        Ok(done.len())
+    }
+
+    /// Rebuilds the index from the database (first start, or after an index format change).
+    pub async fn reindex_all(&self) -> AppResult<usize> {
+        let index = self.index()?;
+        let slugs: Vec<String> = self
+            .store
+            .categories()
+            .await?
+            .into_iter()
+            .map(|c| c.slug)
+            .collect();
+        index.clear().await.map_err(search_error)?;
+        let mut offset = 0;
+        let mut n = 0;
+        loop {
+            let (rows, _) = self.store.published_in(&slugs, 500, offset).await?;
+            if rows.is_empty() {
+                break;
+            }
+            let mut docs = Vec::with_capacity(rows.len());
+            for l in &rows {
+                if let Some(d) = self.search_doc(l).await? {
+                    docs.push(d);
+                }
+            }
+            n += docs.len();
+            index.upsert_many(&docs).await.map_err(search_error)?;
+            offset += 500;
+        }
+        Ok(n)
+    }
+
+    /// Re-indexes a provider's listings (after its service areas changed).
+    pub async fn reindex_provider(&self, provider: linli_domain::ids::ProviderId) -> AppResult<()> {
+        let Ok(index) = self.index() else {
+            return Ok(());
+        };
+        let mut docs = Vec::new();
+        for l in self.store.listings_of(provider).await? {
+            if let Some(d) = self.search_doc(&l).await? {
+                docs.push(d);
+            }
+        }
+        index.upsert_many(&docs).await.map_err(search_error)
+    }
+
+    /// Searches published services.
+    pub async fn search(&self, actor: &Actor, f: &SearchForm) -> AppResult<SearchPage> {
+        let index = self.index()?;
+        let place = match f.address.as_deref().filter(|a| !a.is_empty()) {
+            Some(a) => {
+                let id = a.parse().map_err(AppError::from)?;
+                let m = actor.member()?;
+                let a = self
+                    .store
+                    .address(m.id, id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                Some((a.district_code, a.lat_micro, a.lng_micro))
+            }
+            None => None,
+        };
+        let per_page = 20u32;
+        let q = SearchQuery {
+            text: f.q.trim().to_owned(),
+            category: f.category.clone().filter(|c| !c.is_empty()),
+            price_min_fen: f.price_min.map(|y| y.saturating_mul(100)),
+            price_max_fen: f.price_max.map(|y| y.saturating_mul(100)),
+            min_rating_x10: f.min_rating,
+            district: f.district.clone().filter(|d| !d.is_empty()),
+            sort: sort_of(f.sort.as_deref())?,
+            place,
+            page: f.page.unwrap_or(1).max(1),
+            per_page,
+        };
+        let results: SearchResults = index.search(&q).await.map_err(search_error)?;
+        let mut hits = Vec::with_capacity(results.hits.len());
+        for h in results.hits {
+            let Ok(id) = h.id.parse::<ListingId>() else {
+                continue;
+            };
+            // The index may briefly lag a listing that just went offline: skip it.
+            let Some(l) = self
+                .store
+                .listing(id)
+                .await?
+                .filter(|l| l.status == "published")
+            else {
+                continue;
+            };
+            hits.push(SearchHit {
+                listing: self.listing_view(&l).await?,
+                title_html: h.title_highlight,
+                snippet_html: h.snippet_highlight,
+                distance_m: h.distance_m,
+            });
+        }
+        let cats = self.store.categories().await?;
+        let label_cat = |slug: &str| {
+            cats.iter()
+                .find(|c| c.slug == slug)
+                .map(|c| c.name_zh.clone())
+                .unwrap_or_else(|| slug.to_owned())
+        };
+        let pages = u32::try_from(results.total.div_ceil(u64::from(per_page)))
+            .unwrap_or(u32::MAX)
+            .max(1);
+        Ok(SearchPage {
+            total: results.total,
+            page: q.page,
+            pages,
+            hits,
+            categories: results
+                .facets
+                .categories
+                .iter()
+                .map(|(v, n)| FacetCount {
+                    label: label_cat(v),
+                    value: v.clone(),
+                    count: *n,
+                })
+                .collect(),
+            districts: results
+                .facets
+                .districts
+                .iter()
+                .map(|(v, n)| FacetCount {
+                    label: district::by_code(v)
+                        .map(|d| d.name.to_owned())
+                        .unwrap_or_else(|| v.clone()),
+                    value: v.clone(),
+                    count: *n,
+                })
+                .collect(),
+            prices: results
+                .facets
+                .price_buckets
+                .iter()
+                .map(|(v, n)| FacetCount {
+                    label: price_label(v),
+                    value: v.clone(),
+                    count: *n,
+                })
+                .collect(),
+        })
+    }
+}
+
+/// `5000-10000` (分) → `¥50–100`.
+fn price_label(key: &str) -> String {
+    let yuan = |s: &str| {
+        s.parse::<i64>()
+            .map(|f| (f / 100).to_string())
+            .unwrap_or_default()
+    };
+    match key.split_once('-') {
+        Some((lo, "")) => format!("¥{}+", yuan(lo)),
+        Some((lo, hi)) => format!("¥{}–{}", yuan(lo), yuan(hi)),
+        None => key.to_owned(),
+    }
+}

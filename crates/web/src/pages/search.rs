@@ -1,0 +1,115 @@
+//! The search page (`/search`): words, filters, facets with counts, sorts, pagination and
+//! highlighted matches; signed-in customers can limit results to services covering an address.
+
+use askama::Template;
+use axum::{
+    extract::{Query, State},
+    http::StatusCode,
+    response::Response,
+};
+use linli_app::{
+    profile::AddressView,
+    search::{SearchForm, SearchPage},
+};
+
+use super::{Page, render};
+use crate::{
+    AppState,
+    access::{Access, Routes},
+};
+
+/// Routes of this module.
+pub fn routes(r: Routes) -> Routes {
+    r.get("/search", Access::Public, search)
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct Search {
+    p: Page,
+    f: SearchForm,
+    r: Option<SearchPage>,
+    error: Option<String>,
+    addresses: Vec<AddressView>,
+    sorts: Vec<&'static str>,
+}
+
+impl Search {
+    /// The query string for the same search with one parameter changed (facet links, pages).
+    fn link(&self, key: &str, value: impl std::fmt::Display) -> String {
+        let value = value.to_string();
+        let f = &self.f;
+        let mut pairs: Vec<(&str, String)> = vec![
+            ("q", f.q.clone()),
+            ("category", f.category.clone().unwrap_or_default()),
+            ("district", f.district.clone().unwrap_or_default()),
+            ("sort", f.sort.clone().unwrap_or_default()),
+            ("address", f.address.clone().unwrap_or_default()),
+        ];
+        if let Some(v) = f.price_min {
+            pairs.push(("price_min", v.to_string()));
+        }
+        if let Some(v) = f.price_max {
+            pairs.push(("price_max", v.to_string()));
+        }
+        for p in &mut pairs {
+            if p.0 == key {
+                p.1 = value.clone();
+            }
+        }
+        if !pairs.iter().any(|p| p.0 == key) {
+            pairs.push((key, value));
+        }
+        let q: Vec<String> = pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", super::urlencode(v)))
+            .collect();
+        format!("/search?{}", q.join("&"))
+    }
+}
+
+async fn search(
+    State(state): State<AppState>,
+    p: Page,
+    q: Result<Query<SearchForm>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let actor = p.actor();
+    let addresses = if p.signed_in() {
+        state.app.addresses(&actor).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let sorts = vec![
+        "relevance",
+        "distance",
+        "rating",
+        "price_asc",
+        "price_desc",
+        "sales",
+    ];
+    let Ok(Query(f)) = q else {
+        let mut res = render(&Search {
+            error: Some(p.t("err.invalid_value").to_owned()),
+            p,
+            f: SearchForm::default(),
+            r: None,
+            addresses,
+            sorts,
+        });
+        *res.status_mut() = StatusCode::BAD_REQUEST;
+        return res;
+    };
+    let (r, error) = match state.app.search(&actor, &f).await {
+        Ok(r) => (Some(r), None),
+        Err(e) => (None, Some(p.error_text(&e))),
+    };
+    render(&Search {
+        p,
+        f,
+        r,
+        error,
+        addresses,
+        sorts,
+    })
+}
