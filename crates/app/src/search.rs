@@ -187,13 +187,12 @@ impl App {
         }
         let mut ids = BTreeSet::new();
         for (_, topic, payload) in &events {
-            if topic == "listing.changed" {
-                if let Some(id) = serde_json::from_str::<serde_json::Value>(payload)
+            if topic == "listing.changed"
+                && let Some(id) = serde_json::from_str::<serde_json::Value>(payload)
                     .ok()
                     .and_then(|v| v["listing"].as_str().map(str::to_owned))
-                {
-                    ids.insert(id);
-                }
+            {
+                ids.insert(id);
             }
         }
         let mut upserts = Vec::new();
