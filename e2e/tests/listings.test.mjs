@@ -64,7 +64,7 @@ describe('service listings', () => {
         await page.goto('/pro/listings');
         await clickAndNavigate(page, '#new-listing');
         await page.locator('#category').selectOption('cleaning-deep');
-        const title = `深度保洁 四小时 ${randomPhone().slice(-4)}`;
+        const title = `翡翠级深度保洁 ${randomPhone().slice(-4)}`;
         await page.locator('#title').fill(title);
         await page.locator('#description').fill('厨房卫生间重点清洁，\n家具表面除尘除螨。');
         await page.locator('#unit').selectOption('hour');
@@ -82,8 +82,21 @@ describe('service listings', () => {
         const row = page.locator('#my-listings li', { hasText: title });
         assert.equal(await row.getAttribute('data-status'), 'published', 'a clean listing goes live at once');
 
-        // A customer (a guest first) finds it in its category and opens it.
+        // A customer (a guest first) finds it by a two-character query within a second.
         const customer = await customerCtx.newPage();
+        const published = Date.now();
+        let found = false;
+        while (!found && Date.now() - published < 3000) {
+          await customer.goto('/search?q=' + encodeURIComponent('翡翠'));
+          found = (await customer.locator(`#search-results li:has-text("${title}")`).count()) > 0;
+        }
+        const lag = Date.now() - published;
+        assert.ok(found, 'the new service is searchable');
+        assert.ok(lag < 1500, `searchable ${lag} ms after publishing`);
+        assert.match(await customer.locator('#search-results .result-title').first().innerHTML(), /<em>翡翠<\/em>/);
+        await screenshot(customer, `search-${vp.name}`);
+
+        // … and in its category, and opens it.
         await customer.goto('/');
         await clickAndNavigate(customer, '.category-card[data-slug="cleaning"] a');
         assert.match(await textOf(customer, '#category-title'), /家庭保洁/);
@@ -111,6 +124,19 @@ describe('service listings', () => {
         assert.equal(await customer.locator('#favourite').getAttribute('data-on'), '1');
         await customer.goto('/me/favourites');
         assert.match(await textOf(customer, '#favourites'), new RegExp(title));
+
+        // With an address in 浦东新区, search orders by distance and shows how far.
+        await customer.goto('/me/addresses/new');
+        await customer.locator('#district').selectOption('310115');
+        await customer.locator('#detail').fill('世纪大道 100 号');
+        await customer.locator('#contact-name').fill('顾客');
+        await customer.locator('#contact-phone').fill(randomPhone());
+        await clickAndNavigate(customer, '#address-submit');
+        await customer.goto('/search?q=' + encodeURIComponent('保洁'));
+        await customer.locator('#search-sort').selectOption('distance');
+        await clickAndNavigate(customer, '#sort-submit');
+        assert.match(new URL(customer.url()).search, /sort=distance/);
+        assert.match(await textOf(customer, '#search-results'), /km/, 'distances are shown');
       } finally {
         await providerCtx.close();
         await adminCtx.close();

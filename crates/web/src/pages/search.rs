@@ -88,7 +88,7 @@ async fn search(
         "price_desc",
         "sales",
     ];
-    let Ok(Query(f)) = q else {
+    let Ok(Query(mut f)) = q else {
         let mut res = render(&Search {
             error: Some(p.t("err.invalid_value").to_owned()),
             p,
@@ -100,6 +100,10 @@ async fn search(
         *res.status_mut() = StatusCode::BAD_REQUEST;
         return res;
     };
+    // Nearest-first needs a point: without a chosen address, use the default one.
+    if f.sort.as_deref() == Some("distance") && f.address.as_deref().is_none_or(str::is_empty) {
+        f.address = addresses.first().map(|a| a.id.clone());
+    }
     let (r, error) = match state.app.search(&actor, &f).await {
         Ok(r) => (Some(r), None),
         Err(e) => (None, Some(p.error_text(&e))),
