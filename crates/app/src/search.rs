@@ -291,6 +291,9 @@ impl App {
             per_page,
         };
         let results: SearchResults = index.search(&q).await.map_err(search_error)?;
+        if q.page == 1 {
+            self.log_search(actor, &q.text).await?;
+        }
         let mut hits = Vec::with_capacity(results.hits.len());
         for h in results.hits {
             let Ok(id) = h.id.parse::<ListingId>() else {
@@ -374,5 +377,177 @@ fn price_label(key: &str) -> String {
         Some((lo, "")) => format!("¥{}+", yuan(lo)),
         Some((lo, hi)) => format!("¥{}–{}", yuan(lo), yuan(hi)),
         None => key.to_owned(),
+    }
+}
+
+/// What the search box suggests before anything is typed.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Suggestions {
+    /// Words pinned by operators (the first is the box's placeholder).
+    pub pinned: Vec<String>,
+    /// The most searched words of the last 7 days.
+    pub hot: Vec<String>,
+    /// The caller's own recent searches (empty for guests).
+    pub history: Vec<String>,
+}
+
+/// A synonym group as operators see it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SynonymGroup {
+    /// Id.
+    pub id: String,
+    /// Words that mean the same (e.g. 保洁, 清洁, 打扫).
+    pub words: Vec<String>,
+}
+
+const PINNED_KEY: &str = "search.pinned";
+
+fn clean_words(raw: &[String], max: usize) -> AppResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for w in raw
+        .iter()
+        .flat_map(|w| w.split([',', '，', ' ', '、', '\n']))
+    {
+        let w = w.trim();
+        if w.is_empty() {
+            continue;
+        }
+        if w.chars().count() > 20 || w.chars().any(char::is_control) {
+            return Err(linli_domain::DomainError::TextLength {
+                field: "word",
+                min: 1,
+                max: 20,
+            }
+            .into());
+        }
+        if !out.iter().any(|x| x == w) {
+            out.push(w.to_owned());
+        }
+    }
+    if out.len() > max {
+        return Err(linli_domain::DomainError::Invalid("too many words").into());
+    }
+    Ok(out)
+}
+
+impl App {
+    /// Records a search for the caller's history and the hot words (text only, capped).
+    pub(crate) async fn log_search(&self, actor: &Actor, q: &str) -> AppResult<()> {
+        let q: String = q.trim().chars().take(30).collect();
+        if q.is_empty() {
+            return Ok(());
+        }
+        let user = match actor {
+            Actor::Member(m) => Some(m.id),
+            Actor::Guest => None,
+        };
+        Ok(self.store.log_search(user, &q, self.now()).await?)
+    }
+
+    /// Pinned words, hot words of the last 7 days and the caller's history.
+    pub async fn search_suggestions(&self, actor: &Actor) -> AppResult<Suggestions> {
+        let pinned = self
+            .store
+            .setting(PINNED_KEY)
+            .await?
+            .map(|s| {
+                s.split(',')
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let since = self.now().minus_ms(7 * linli_domain::time::DAY_MS);
+        let hot = self
+            .store
+            .hot_searches(since, 10)
+            .await?
+            .into_iter()
+            .map(|(q, _)| q)
+            .collect();
+        let history = match actor {
+            Actor::Member(m) => self.store.search_history(m.id, 10).await?,
+            Actor::Guest => Vec::new(),
+        };
+        Ok(Suggestions {
+            pinned,
+            hot,
+            history,
+        })
+    }
+
+    /// Clears the caller's search history.
+    pub async fn clear_search_history(&self, actor: &Actor) -> AppResult<()> {
+        let m = actor.member()?;
+        Ok(self.store.clear_search_history(m.id).await?)
+    }
+
+    /// Sets the pinned words (operators).
+    pub async fn admin_set_pinned(
+        &self,
+        actor: &Actor,
+        words: &[String],
+    ) -> AppResult<Vec<String>> {
+        actor.require(linli_domain::permission::Permission::ContentReview)?;
+        let words = clean_words(words, 10)?;
+        self.store
+            .put_setting(PINNED_KEY, &words.join(","), false)
+            .await?;
+        Ok(words)
+    }
+
+    /// Synonym groups (operators).
+    pub async fn admin_synonyms(&self, actor: &Actor) -> AppResult<Vec<SynonymGroup>> {
+        actor.require(linli_domain::permission::Permission::ContentReview)?;
+        Ok(self
+            .store
+            .synonym_groups()
+            .await?
+            .into_iter()
+            .map(|(id, words)| SynonymGroup { id, words })
+            .collect())
+    }
+
+    /// Adds a synonym group and applies all groups to the index at once.
+    pub async fn admin_add_synonyms(
+        &self,
+        actor: &Actor,
+        words: &[String],
+    ) -> AppResult<SynonymGroup> {
+        actor.require(linli_domain::permission::Permission::ContentReview)?;
+        let words = clean_words(words, 20)?;
+        if words.len() < 2 {
+            return Err(
+                linli_domain::DomainError::Invalid("a synonym group needs two words").into(),
+            );
+        }
+        let id = linli_domain::ids::JobId::new().to_string();
+        self.store
+            .add_synonym_group(&id, &words, self.now())
+            .await?;
+        self.load_synonyms().await?;
+        Ok(SynonymGroup { id, words })
+    }
+
+    /// Removes a synonym group.
+    pub async fn admin_delete_synonyms(&self, actor: &Actor, id: &str) -> AppResult<()> {
+        actor.require(linli_domain::permission::Permission::ContentReview)?;
+        self.store.delete_synonym_group(id).await?;
+        self.load_synonyms().await
+    }
+
+    /// Hands the stored synonym groups to the index (at startup and after changes).
+    pub async fn load_synonyms(&self) -> AppResult<()> {
+        let index = self.index()?;
+        let groups = self
+            .store
+            .synonym_groups()
+            .await?
+            .into_iter()
+            .map(|(_, w)| w)
+            .collect();
+        index.set_synonyms(groups).await.map_err(search_error)
     }
 }

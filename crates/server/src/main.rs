@@ -211,6 +211,9 @@ async fn serve(cfg: Config) -> Result<()> {
         let n = app.reindex_all().await?;
         tracing::info!(listings = n, "search index rebuilt");
     }
+    if app.search.is_some() {
+        app.load_synonyms().await?;
+    }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let indexer = tokio::spawn(index_outbox(app.clone(), stop_rx.clone()));
     let runner = tokio::spawn(

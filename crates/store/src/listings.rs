@@ -121,6 +121,30 @@ pub trait ListingStore: Send + Sync {
     ) -> StoreResult<(bool, i64)>;
     /// Providers the user follows: (id, display name), newest first.
     async fn follows(&self, user: UserId) -> StoreResult<Vec<(ProviderId, String)>>;
+    /// Records a search (for history and hot words).
+    async fn log_search(
+        &self,
+        user: Option<UserId>,
+        query: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// A user's recent distinct searches, newest first.
+    async fn search_history(&self, user: UserId, limit: i64) -> StoreResult<Vec<String>>;
+    /// Hides a user's history (the rows still count towards hot words, anonymously).
+    async fn clear_search_history(&self, user: UserId) -> StoreResult<()>;
+    /// The most searched queries since `since`: (query, count).
+    async fn hot_searches(&self, since: Timestamp, limit: i64) -> StoreResult<Vec<(String, i64)>>;
+    /// Synonym groups: (id, words).
+    async fn synonym_groups(&self) -> StoreResult<Vec<(String, Vec<String>)>>;
+    /// Adds a synonym group.
+    async fn add_synonym_group(
+        &self,
+        id: &str,
+        words: &[String],
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Removes a synonym group.
+    async fn delete_synonym_group(&self, id: &str) -> StoreResult<()>;
     /// The moderation word list: (word, severity).
     async fn moderation_words(&self) -> StoreResult<Vec<(String, String)>>;
     /// Adds or updates a word.

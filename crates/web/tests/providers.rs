@@ -780,3 +780,136 @@ backend_test!(
         );
     }
 );
+
+backend_test!(
+    synonyms_history_hot_words_and_pinned_words,
+    |db: TestDb| async move {
+        let t = TestApp::new(db).await;
+        let admin = t.admin_token().await;
+        let provider = approved_provider(&t, "13911130050", &admin).await;
+        let mut l = listing_json("专业上门，十年经验。");
+        l["category"] = json!("cleaning-daily");
+        l["title"] = json!("日常保洁 两小时");
+        let created = t
+            .json("POST", "/api/v1/provider/listings", Some(&provider), l)
+            .await;
+        let id = created.json()["id"].as_str().unwrap().to_owned();
+        let req = Request::post(format!("/api/v1/provider/listings/{id}/photos"))
+            .header(header::AUTHORIZATION, format!("Bearer {provider}"))
+            .body(Body::from(png()))
+            .unwrap();
+        t.send(req).await;
+        t.json(
+            "POST",
+            &format!("/api/v1/provider/listings/{id}/submit"),
+            Some(&provider),
+            json!({}),
+        )
+        .await;
+        t.app.index_pending().await.unwrap();
+
+        assert_eq!(
+            t.get("/api/v1/search?q=打扫", None).await.json()["total"],
+            0,
+            "no synonyms yet"
+        );
+        let g = t
+            .json(
+                "POST",
+                "/api/v1/admin/search/synonyms",
+                Some(&admin),
+                json!({"words": ["保洁", "清洁", "打扫"]}),
+            )
+            .await;
+        assert_eq!(g.status, StatusCode::CREATED, "{}", g.body);
+        assert_eq!(
+            t.get("/api/v1/search?q=打扫", None).await.json()["total"],
+            1,
+            "打扫 finds 保洁 once the group exists"
+        );
+        let one = t
+            .json(
+                "POST",
+                "/api/v1/admin/search/synonyms",
+                Some(&admin),
+                json!({"words": ["保洁"]}),
+            )
+            .await;
+        assert_eq!(one.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let gid = g.json()["id"].as_str().unwrap().to_owned();
+        t.json(
+            "DELETE",
+            &format!("/api/v1/admin/search/synonyms/{gid}"),
+            Some(&admin),
+            json!({}),
+        )
+        .await;
+        assert_eq!(
+            t.get("/api/v1/search?q=打扫", None).await.json()["total"],
+            0,
+            "removing the group takes effect at once"
+        );
+
+        let customer = t.register("13911130051").await;
+        for q in ["保洁", "保洁", "保洁", "保洁", "空调"] {
+            t.get(&format!("/api/v1/search?q={q}"), Some(&customer))
+                .await;
+        }
+        let s = t
+            .get("/api/v1/search/suggestions", Some(&customer))
+            .await
+            .json();
+        assert_eq!(
+            s["history"],
+            json!(["空调", "保洁"]),
+            "distinct, newest first"
+        );
+        assert_eq!(s["hot"][0], "保洁", "the most searched word leads");
+        assert_eq!(
+            t.json(
+                "DELETE",
+                "/api/v1/me/search-history",
+                Some(&customer),
+                json!({})
+            )
+            .await
+            .status,
+            StatusCode::NO_CONTENT
+        );
+        let s = t
+            .get("/api/v1/search/suggestions", Some(&customer))
+            .await
+            .json();
+        assert_eq!(s["history"], json!([]));
+        assert_eq!(
+            s["hot"][0], "保洁",
+            "clearing history keeps the anonymous hot words"
+        );
+        let pinned = t
+            .json(
+                "PUT",
+                "/api/v1/admin/search/pinned",
+                Some(&admin),
+                json!({"words": ["保洁", "开锁"]}),
+            )
+            .await;
+        assert_eq!(pinned.status, StatusCode::OK);
+        assert_eq!(
+            t.get("/api/v1/search/suggestions", None).await.json()["pinned"],
+            json!(["保洁", "开锁"])
+        );
+        assert_eq!(
+            t.json(
+                "PUT",
+                "/api/v1/admin/search/pinned",
+                Some(&customer),
+                json!({"words": []})
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        let page = t.get("/search", None).await;
+        assert!(page.body.contains("推荐搜索") && page.body.contains("热门搜索"));
+    }
+);

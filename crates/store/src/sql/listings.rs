@@ -364,6 +364,99 @@ impl ListingStore for SqlStore {
             .collect()
     }
 
+    async fn log_search(
+        &self,
+        user: Option<UserId>,
+        query: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO search_log (id, user_id, query, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(JobId::new().to_string())
+        .bind(user.map(|u| u.to_string()))
+        .bind(query)
+        .bind(now.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn search_history(&self, user: UserId, limit: i64) -> StoreResult<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT query, CAST(MAX(created_at) AS BIGINT) AS last FROM search_log WHERE user_id = $1 AND hidden = 0 \
+             GROUP BY query ORDER BY last DESC, MAX(id) DESC LIMIT $2",
+        )
+        .bind(user.to_string())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("query")?)).collect()
+    }
+
+    async fn clear_search_history(&self, user: UserId) -> StoreResult<()> {
+        sqlx::query("UPDATE search_log SET hidden = 1 WHERE user_id = $1")
+            .bind(user.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn hot_searches(&self, since: Timestamp, limit: i64) -> StoreResult<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT query, CAST(COUNT(*) AS BIGINT) AS n FROM search_log WHERE created_at >= $1 GROUP BY query ORDER BY n DESC, query LIMIT $2",
+        )
+        .bind(since.0)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("query")?, r.try_get("n")?)))
+            .collect()
+    }
+
+    async fn synonym_groups(&self) -> StoreResult<Vec<(String, Vec<String>)>> {
+        let rows = sqlx::query("SELECT id, words FROM search_synonyms ORDER BY created_at, id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let words: String = r.try_get("words")?;
+                Ok((
+                    r.try_get("id")?,
+                    words
+                        .split(',')
+                        .filter(|w| !w.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                ))
+            })
+            .collect()
+    }
+
+    async fn add_synonym_group(
+        &self,
+        id: &str,
+        words: &[String],
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        sqlx::query("INSERT INTO search_synonyms (id, words, created_at) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(words.join(","))
+            .bind(now.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_synonym_group(&self, id: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM search_synonyms WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn moderation_words(&self) -> StoreResult<Vec<(String, String)>> {
         let rows = sqlx::query("SELECT word, severity FROM moderation_words ORDER BY word")
             .fetch_all(&self.pool)

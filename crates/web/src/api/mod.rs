@@ -41,7 +41,7 @@ use crate::access::{Access, Routes};
         areas::mine, areas::add, areas::delete, areas::coverage,
         discover::category, discover::favourites, discover::add_favourite, discover::remove_favourite,
         discover::follows, discover::follow, discover::unfollow,
-        search::search,
+        search::search, search::suggestions, search::clear_history, search::set_pinned, search::synonyms, search::add_synonyms, search::delete_synonyms,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&BearerAuth),

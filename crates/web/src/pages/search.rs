@@ -21,6 +21,27 @@ use crate::{
 /// Routes of this module.
 pub fn routes(r: Routes) -> Routes {
     r.get("/search", Access::Public, search)
+        .post("/search/history/clear", Access::Member, clear_history)
+        .get(
+            "/admin/search",
+            Access::Staff(linli_domain::permission::Permission::ContentReview),
+            admin,
+        )
+        .post(
+            "/admin/search/pinned",
+            Access::Staff(linli_domain::permission::Permission::ContentReview),
+            set_pinned,
+        )
+        .post(
+            "/admin/search/synonyms",
+            Access::Staff(linli_domain::permission::Permission::ContentReview),
+            add_synonyms,
+        )
+        .post(
+            "/admin/search/synonyms/delete",
+            Access::Staff(linli_domain::permission::Permission::ContentReview),
+            delete_synonyms,
+        )
 }
 
 #[derive(Template)]
@@ -32,6 +53,7 @@ struct Search {
     error: Option<String>,
     addresses: Vec<AddressView>,
     sorts: Vec<&'static str>,
+    suggestions: Option<linli_app::search::Suggestions>,
 }
 
 impl Search {
@@ -96,6 +118,7 @@ async fn search(
             r: None,
             addresses,
             sorts,
+            suggestions: None,
         });
         *res.status_mut() = StatusCode::BAD_REQUEST;
         return res;
@@ -108,6 +131,12 @@ async fn search(
         Ok(r) => (Some(r), None),
         Err(e) => (None, Some(p.error_text(&e))),
     };
+    // Before anything is typed: pinned words, hot words and the caller's history.
+    let suggestions = if f.q.trim().is_empty() {
+        state.app.search_suggestions(&actor).await.ok()
+    } else {
+        None
+    };
     render(&Search {
         p,
         f,
@@ -115,5 +144,81 @@ async fn search(
         error,
         addresses,
         sorts,
+        suggestions,
     })
+}
+
+async fn clear_history(State(state): State<AppState>, p: Page) -> Response {
+    match state.app.clear_search_history(&p.actor()).await {
+        Ok(()) => super::redirect_flash(&state, "/search", false, "flash.deleted"),
+        Err(e) => super::redirect_error(&state, "/search", &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_search.html")]
+struct Admin {
+    p: Page,
+    pinned: String,
+    hot: Vec<String>,
+    synonyms: Vec<linli_app::search::SynonymGroup>,
+}
+
+async fn admin(State(state): State<AppState>, p: Page) -> Response {
+    let actor = p.actor();
+    let synonyms = match state.app.admin_synonyms(&actor).await {
+        Ok(s) => s,
+        Err(e) => return super::redirect_error(&state, "/admin", &e),
+    };
+    let sug = state.app.search_suggestions(&actor).await.ok();
+    let (pinned, hot) = sug
+        .map(|s| (s.pinned.join("，"), s.hot))
+        .unwrap_or_default();
+    render(&Admin {
+        p,
+        pinned,
+        hot,
+        synonyms,
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct WordsForm {
+    #[serde(default)]
+    words: String,
+    #[serde(default)]
+    id: String,
+}
+
+async fn set_pinned(
+    State(state): State<AppState>,
+    p: Page,
+    crate::extract::PageForm(f): crate::extract::PageForm<WordsForm>,
+) -> Response {
+    match state.app.admin_set_pinned(&p.actor(), &[f.words]).await {
+        Ok(_) => super::redirect_flash(&state, "/admin/search", false, "flash.saved"),
+        Err(e) => super::redirect_error(&state, "/admin/search", &e),
+    }
+}
+
+async fn add_synonyms(
+    State(state): State<AppState>,
+    p: Page,
+    crate::extract::PageForm(f): crate::extract::PageForm<WordsForm>,
+) -> Response {
+    match state.app.admin_add_synonyms(&p.actor(), &[f.words]).await {
+        Ok(_) => super::redirect_flash(&state, "/admin/search", false, "flash.saved"),
+        Err(e) => super::redirect_error(&state, "/admin/search", &e),
+    }
+}
+
+async fn delete_synonyms(
+    State(state): State<AppState>,
+    p: Page,
+    crate::extract::PageForm(f): crate::extract::PageForm<WordsForm>,
+) -> Response {
+    match state.app.admin_delete_synonyms(&p.actor(), &f.id).await {
+        Ok(()) => super::redirect_flash(&state, "/admin/search", false, "flash.deleted"),
+        Err(e) => super::redirect_error(&state, "/admin/search", &e),
+    }
 }
