@@ -44,6 +44,9 @@ pub struct ListingForm {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub sop: Vec<SopItem>,
+    /// Values of the category's attributes: `[[name, value], …]`.
+    #[serde(default)]
+    pub attributes: Vec<(String, String)>,
 }
 
 fn one() -> i64 {
@@ -94,6 +97,8 @@ pub struct ListingView {
     /// Service standard.
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub sop: Vec<SopItem>,
+    /// Attribute values: `[[name, value], …]`.
+    pub attributes: Vec<(String, String)>,
     /// Photos.
     pub photos: Vec<PhotoView>,
     /// Status.
@@ -139,6 +144,7 @@ impl App {
             minutes: l.minutes,
             options: l.options.clone(),
             sop: l.sop.clone(),
+            attributes: l.attributes.clone(),
             photos: l.photos.iter().map(photo_view).collect(),
             status: l.status.clone(),
             review_note: l.review_note.clone(),
@@ -199,6 +205,12 @@ impl App {
         {
             return Err(linli_domain::DomainError::Invalid("category").into());
         }
+        let cat_id = cats
+            .iter()
+            .find(|c| c.slug == input.category)
+            .map(|c| c.id.clone())
+            .unwrap_or_default();
+        let attributes = self.check_attributes(&cat_id, &form.attributes).await?;
         let existing = match id {
             Some(id) => {
                 let l = self
@@ -249,6 +261,7 @@ impl App {
             minutes: input.minutes,
             options: input.options,
             sop: input.sop,
+            attributes,
             photos,
             status: "draft".into(),
             review_note: None,
@@ -662,5 +675,249 @@ impl App {
             .into_iter()
             .map(|(id, name)| (id.to_string(), name))
             .collect())
+    }
+}
+
+/// An attribute as shown in forms.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttributeView {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `number`, `choice` or `text`.
+    pub kind: String,
+    /// Choices.
+    pub options: Vec<String>,
+    /// Unit.
+    pub unit: String,
+    /// Required.
+    pub required: bool,
+}
+
+/// A new attribute.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AttributeForm {
+    /// Name (1–10 characters).
+    pub name: String,
+    /// `number`, `choice` or `text`.
+    pub kind: String,
+    /// Choices for `choice`.
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// Unit for numbers.
+    #[serde(default)]
+    pub unit: String,
+    /// Required.
+    #[serde(default)]
+    pub required: bool,
+}
+
+fn attribute_view(a: &linli_store::AttributeRow) -> AttributeView {
+    AttributeView {
+        id: a.id.clone(),
+        name: a.name.clone(),
+        kind: a.kind.clone(),
+        options: a.options.clone(),
+        unit: a.unit.clone(),
+        required: a.required,
+    }
+}
+
+impl App {
+    /// Checks submitted attribute values against the category's attributes; unknown names are
+    /// dropped, required ones must be present, numbers must parse, choices must be offered.
+    async fn check_attributes(
+        &self,
+        category_id: &str,
+        values: &[(String, String)],
+    ) -> AppResult<Vec<(String, String)>> {
+        let defs = self.store.category_attributes(category_id).await?;
+        let mut out = Vec::new();
+        for d in &defs {
+            let v = values
+                .iter()
+                .find(|(n, _)| n == &d.name)
+                .map(|(_, v)| v.trim().to_owned())
+                .unwrap_or_default();
+            if v.is_empty() {
+                if d.required {
+                    return Err(linli_domain::DomainError::Invalid(
+                        "a required attribute is missing",
+                    )
+                    .into());
+                }
+                continue;
+            }
+            let ok = match d.kind.as_str() {
+                "number" => v
+                    .parse::<f64>()
+                    .is_ok_and(|n| n.is_finite() && (0.0..=1_000_000.0).contains(&n)),
+                "choice" => d.options.iter().any(|o| o == &v),
+                _ => v.chars().count() <= 30 && !v.chars().any(char::is_control),
+            };
+            if !ok {
+                return Err(linli_domain::DomainError::Invalid("attribute value").into());
+            }
+            out.push((d.name.clone(), v));
+        }
+        Ok(out)
+    }
+
+    /// Attributes of a category by slug (public: forms and filters use them).
+    pub async fn category_attributes(&self, slug: &str) -> AppResult<Vec<AttributeView>> {
+        let cats = self.store.categories().await?;
+        let cat = cats
+            .iter()
+            .find(|c| c.slug == slug)
+            .ok_or(AppError::NotFound)?;
+        Ok(self
+            .store
+            .category_attributes(&cat.id)
+            .await?
+            .iter()
+            .map(attribute_view)
+            .collect())
+    }
+
+    /// Adds a category (top level when `parent` is None) — operators.
+    pub async fn admin_add_category(
+        &self,
+        actor: &Actor,
+        parent: Option<&str>,
+        slug: &str,
+        name_zh: &str,
+        name_en: &str,
+    ) -> AppResult<()> {
+        actor.require(Permission::ContentReview)?;
+        let slug = slug.trim().to_ascii_lowercase();
+        if slug.is_empty()
+            || slug.len() > 40
+            || !slug
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(linli_domain::DomainError::Invalid("slug").into());
+        }
+        let name_zh = linli_domain::account::bounded_text("name_zh", name_zh, 1, 20)?;
+        let name_en = linli_domain::account::bounded_text("name_en", name_en, 1, 40)?;
+        let cats = self.store.categories().await?;
+        if cats.iter().any(|c| c.slug == slug) {
+            return Err(AppError::Conflict {
+                code: "slug_taken",
+                message: "a category with this slug exists",
+            });
+        }
+        let parent_id = match parent.filter(|p| !p.is_empty()) {
+            Some(p) => Some(
+                cats.iter()
+                    .find(|c| c.slug == p && c.parent_id.is_none())
+                    .map(|c| c.id.clone())
+                    .ok_or(AppError::NotFound)?,
+            ),
+            None => None,
+        };
+        let sort =
+            i64::try_from(cats.iter().filter(|c| c.parent_id == parent_id).count()).unwrap_or(0);
+        self.store
+            .upsert_category(&linli_store::CategoryRow {
+                id: format!("cat-{slug}"),
+                parent_id,
+                slug,
+                name_zh,
+                name_en,
+                icon: String::new(),
+                sort,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Renames a category — operators.
+    pub async fn admin_rename_category(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        name_zh: &str,
+        name_en: &str,
+    ) -> AppResult<()> {
+        actor.require(Permission::ContentReview)?;
+        let name_zh = linli_domain::account::bounded_text("name_zh", name_zh, 1, 20)?;
+        let name_en = linli_domain::account::bounded_text("name_en", name_en, 1, 40)?;
+        let cat = self
+            .store
+            .categories()
+            .await?
+            .into_iter()
+            .find(|c| c.slug == slug)
+            .ok_or(AppError::NotFound)?;
+        Ok(self
+            .store
+            .rename_category(&cat.id, &name_zh, &name_en)
+            .await?)
+    }
+
+    /// Adds an attribute to a category — operators.
+    pub async fn admin_add_attribute(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        f: &AttributeForm,
+    ) -> AppResult<AttributeView> {
+        actor.require(Permission::ContentReview)?;
+        let cat = self
+            .store
+            .categories()
+            .await?
+            .into_iter()
+            .find(|c| c.slug == slug)
+            .ok_or(AppError::NotFound)?;
+        let name = linli_domain::account::bounded_text("name", &f.name, 1, 10)?;
+        let options: Vec<String> = f
+            .options
+            .iter()
+            .flat_map(|o| o.split([',', '，']))
+            .map(|o| o.trim().to_owned())
+            .filter(|o| !o.is_empty())
+            .collect();
+        match f.kind.as_str() {
+            "choice" if options.len() < 2 || options.len() > 20 => {
+                return Err(linli_domain::DomainError::Invalid("choices").into());
+            }
+            "number" | "choice" | "text" => {}
+            _ => return Err(linli_domain::DomainError::Invalid("attribute kind").into()),
+        }
+        let sort = i64::try_from(self.store.category_attributes(&cat.id).await?.len()).unwrap_or(0);
+        let row = linli_store::AttributeRow {
+            id: linli_domain::ids::JobId::new().to_string(),
+            category_id: cat.id,
+            name,
+            kind: f.kind.clone(),
+            options: if f.kind == "choice" {
+                options
+            } else {
+                Vec::new()
+            },
+            unit: f.unit.trim().chars().take(6).collect(),
+            required: f.required,
+            sort,
+        };
+        match self.store.add_category_attribute(&row).await {
+            Ok(()) => Ok(attribute_view(&row)),
+            Err(linli_store::StoreError::Conflict(_)) => Err(AppError::Conflict {
+                code: "attribute_taken",
+                message: "the category already has this attribute",
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Removes an attribute — operators.
+    pub async fn admin_delete_attribute(&self, actor: &Actor, id: &str) -> AppResult<()> {
+        actor.require(Permission::ContentReview)?;
+        Ok(self.store.delete_category_attribute(id).await?)
     }
 }

@@ -2585,6 +2585,7 @@ fn listing_form(shelf: &Shelf, k: usize, p: &DemoProvider) -> AppResult<ListingF
             })
             .collect(),
         sop,
+        attributes: Vec::new(),
     })
 }
 

@@ -110,6 +110,7 @@ fn listing(description: &str) -> ListingForm {
                 photo: true,
             },
         ],
+        attributes: Vec::new(),
     }
 }
 

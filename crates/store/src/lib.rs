@@ -186,6 +186,14 @@ pub trait Store: ProviderStore + ListingStore + Send + Sync + 'static {
     async fn upsert_category(&self, row: &CategoryRow) -> StoreResult<()>;
     /// All categories ordered by parent then sort.
     async fn categories(&self) -> StoreResult<Vec<CategoryRow>>;
+    /// Renames a category.
+    async fn rename_category(&self, id: &str, name_zh: &str, name_en: &str) -> StoreResult<()>;
+    /// Attributes of a category, in order.
+    async fn category_attributes(&self, category_id: &str) -> StoreResult<Vec<AttributeRow>>;
+    /// Adds an attribute; conflict on a duplicate name in the category.
+    async fn add_category_attribute(&self, row: &AttributeRow) -> StoreResult<()>;
+    /// Removes an attribute.
+    async fn delete_category_attribute(&self, id: &str) -> StoreResult<()>;
 
     // ---- jobs ----
     /// Schedules a job; a duplicate `dedupe_key` is ignored and returns false.

@@ -44,6 +44,8 @@ pub struct ListingRow {
     pub options: Vec<PriceOption>,
     /// Service standard.
     pub sop: Vec<SopItem>,
+    /// Attribute values: (name, value).
+    pub attributes: Vec<(String, String)>,
     /// Photos, in display order.
     pub photos: Vec<PhotoRef>,
     /// Status.

@@ -232,3 +232,24 @@ pub struct JobRow {
     /// Tries so far including this one.
     pub attempts: i64,
 }
+
+/// An attribute a category asks listings for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttributeRow {
+    /// Id.
+    pub id: String,
+    /// Category id.
+    pub category_id: String,
+    /// Name (e.g. 面积).
+    pub name: String,
+    /// `number`, `choice` or `text`.
+    pub kind: String,
+    /// Choices (for `choice`).
+    pub options: Vec<String>,
+    /// Unit shown after numbers (e.g. ㎡).
+    pub unit: String,
+    /// Listings must fill it in.
+    pub required: bool,
+    /// Order.
+    pub sort: i64,
+}

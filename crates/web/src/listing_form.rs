@@ -74,7 +74,12 @@ pub async fn read(mut mp: Multipart) -> Result<ListingSubmission, AppError> {
             "addons" => addons = text,
             "sop" => sop = text,
             "action" => action = text,
-            _ => {}
+            other => {
+                // Category attributes arrive as `attr:<name>`.
+                if let Some(attr) = other.strip_prefix("attr:") {
+                    form.attributes.push((attr.to_owned(), text));
+                }
+            }
         }
     }
     form.options = parse_option_lines("variant", &variants)?;

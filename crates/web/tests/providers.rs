@@ -913,3 +913,114 @@ backend_test!(
         assert!(page.body.contains("推荐搜索") && page.body.contains("热门搜索"));
     }
 );
+
+backend_test!(
+    operators_manage_categories_and_attributes_that_listings_must_fill,
+    |db: TestDb| async move {
+        let t = TestApp::new(db).await;
+        let admin = t.admin_token().await;
+        let provider = approved_provider(&t, "13911130060", &admin).await;
+        let added = t.json("POST", "/api/v1/admin/categories", Some(&admin), json!({"parent": "cleaning", "slug": "cleaning-sofa", "name_zh": "沙发清洗", "name_en": "Sofa cleaning"})).await;
+        assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+        assert_eq!(
+            t.json(
+                "POST",
+                "/api/v1/admin/categories",
+                Some(&admin),
+                json!({"slug": "cleaning-sofa", "name_zh": "x", "name_en": "x"})
+            )
+            .await
+            .code(),
+            "slug_taken"
+        );
+        assert_eq!(
+            t.json(
+                "POST",
+                "/api/v1/admin/categories",
+                Some(&admin),
+                json!({"slug": "Bad Slug!", "name_zh": "x", "name_en": "x"})
+            )
+            .await
+            .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let area = t.json("POST", "/api/v1/admin/categories/appliance-ac/attributes", Some(&admin), json!({"name": "匹数", "kind": "choice", "options": ["1匹,1.5匹,2匹"], "required": true})).await;
+        assert_eq!(area.status, StatusCode::CREATED, "{}", area.body);
+        t.json(
+            "POST",
+            "/api/v1/admin/categories/appliance-ac/attributes",
+            Some(&admin),
+            json!({"name": "面积", "kind": "number", "unit": "㎡"}),
+        )
+        .await;
+        let attrs = t
+            .get("/api/v1/categories/appliance-ac/attributes", None)
+            .await
+            .json();
+        assert_eq!(attrs.as_array().unwrap().len(), 2);
+        assert_eq!(
+            t.json(
+                "POST",
+                "/api/v1/admin/categories/appliance-ac/attributes",
+                Some(&provider),
+                json!({"name": "x", "kind": "text"})
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+
+        let missing = t
+            .json(
+                "POST",
+                "/api/v1/provider/listings",
+                Some(&provider),
+                listing_json("空调清洗服务内容说明。"),
+            )
+            .await;
+        assert_eq!(
+            missing.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a required attribute is missing: {}",
+            missing.body
+        );
+        let mut l = listing_json("空调清洗服务内容说明。");
+        l["attributes"] = json!([["匹数", "3匹"]]);
+        assert_eq!(
+            t.json(
+                "POST",
+                "/api/v1/provider/listings",
+                Some(&provider),
+                l.clone()
+            )
+            .await
+            .status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not one of the choices"
+        );
+        l["attributes"] = json!([["匹数", "1.5匹"], ["面积", "abc"]]);
+        assert_eq!(
+            t.json(
+                "POST",
+                "/api/v1/provider/listings",
+                Some(&provider),
+                l.clone()
+            )
+            .await
+            .status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not a number"
+        );
+        l["attributes"] = json!([["匹数", "1.5匹"], ["面积", "25"], ["颜色", "ignored"]]);
+        let ok = t
+            .json("POST", "/api/v1/provider/listings", Some(&provider), l)
+            .await;
+        assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
+        assert_eq!(
+            ok.json()["attributes"],
+            json!([["匹数", "1.5匹"], ["面积", "25"]]),
+            "unknown attributes are dropped"
+        );
+        assert!(t.get("/admin/categories", None).await.status == StatusCode::SEE_OTHER);
+    }
+);

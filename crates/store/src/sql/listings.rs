@@ -33,6 +33,7 @@ fn listing(row: &AnyRow) -> StoreResult<ListingRow> {
         minutes: row.try_get("minutes")?,
         options: json(row, "options")?,
         sop: json(row, "sop")?,
+        attributes: json(row, "attributes")?,
         photos: json(row, "photos")?,
         status: row.try_get("status")?,
         review_note: row.try_get("review_note")?,
@@ -67,6 +68,7 @@ impl ListingStore for SqlStore {
             .fetch_optional(&mut *tx)
             .await?;
         let (options, sop, photos) = (to_json(&l.options)?, to_json(&l.sop)?, to_json(&l.photos)?);
+        let attributes = to_json(&l.attributes)?;
         match current {
             Some(r) => {
                 if r.try_get::<String, _>("provider_id")? != l.provider_id.to_string() {
@@ -80,7 +82,7 @@ impl ListingStore for SqlStore {
                 }
                 sqlx::query(
                     "UPDATE listings SET category = $1, title = $2, description = $3, unit = $4, price_fen = $5, min_units = $6, \
-                     minutes = $7, options = $8, sop = $9, photos = $10, updated_at = $11 WHERE id = $12",
+                     minutes = $7, options = $8, sop = $9, photos = $10, updated_at = $11, attributes = $13 WHERE id = $12",
                 )
                 .bind(&l.category)
                 .bind(&l.title)
@@ -94,14 +96,15 @@ impl ListingStore for SqlStore {
                 .bind(&photos)
                 .bind(now.0)
                 .bind(l.id.to_string())
+                .bind(&attributes)
                 .execute(&mut *tx)
                 .await?;
             }
             None => {
                 sqlx::query(
                     "INSERT INTO listings (id, provider_id, category, title, description, unit, price_fen, min_units, minutes, \
-                     options, sop, photos, status, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'draft', $13, $13)",
+                     options, sop, photos, status, created_at, updated_at, attributes) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'draft', $13, $13, $14)",
                 )
                 .bind(l.id.to_string())
                 .bind(l.provider_id.to_string())
@@ -116,6 +119,7 @@ impl ListingStore for SqlStore {
                 .bind(&sop)
                 .bind(&photos)
                 .bind(now.0)
+                .bind(&attributes)
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;

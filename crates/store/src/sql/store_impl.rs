@@ -712,6 +712,78 @@ impl Store for SqlStore {
         rows.iter().map(decode::category).collect()
     }
 
+    async fn rename_category(&self, id: &str, name_zh: &str, name_en: &str) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE categories SET name_zh = $1, name_en = $2 WHERE id = $3")
+            .bind(name_zh)
+            .bind(name_en)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn category_attributes(
+        &self,
+        category_id: &str,
+    ) -> StoreResult<Vec<crate::AttributeRow>> {
+        let rows = sqlx::query(
+            "SELECT * FROM category_attributes WHERE category_id = $1 ORDER BY sort, name",
+        )
+        .bind(category_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let options: String = r.try_get("options")?;
+                Ok(crate::AttributeRow {
+                    id: r.try_get("id")?,
+                    category_id: r.try_get("category_id")?,
+                    name: r.try_get("name")?,
+                    kind: r.try_get("kind")?,
+                    options: options
+                        .split(',')
+                        .filter(|o| !o.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    unit: r.try_get("unit")?,
+                    required: decode::flag(r, "required")?,
+                    sort: r.try_get("sort")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_category_attribute(&self, a: &crate::AttributeRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO category_attributes (id, category_id, name, kind, options, unit, required, sort) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&a.id)
+        .bind(&a.category_id)
+        .bind(&a.name)
+        .bind(&a.kind)
+        .bind(a.options.join(","))
+        .bind(&a.unit)
+        .bind(i64::from(a.required))
+        .bind(a.sort)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_category_attribute(&self, id: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM category_attributes WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn enqueue_job(&self, j: &NewJob, now: Timestamp) -> StoreResult<bool> {
         let done = sqlx::query(
             "INSERT INTO jobs (id, kind, payload, run_at, status, attempts, dedupe_key, created_at, updated_at) \

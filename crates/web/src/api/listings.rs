@@ -139,6 +139,7 @@ pub async fn add_photo(
         minutes: current.minutes,
         options: current.options.clone(),
         sop: current.sop.clone(),
+        attributes: current.attributes.clone(),
     };
     Ok(Json(
         state

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod areas;
 pub mod auth;
 pub mod catalog;
+pub mod categories;
 pub mod discover;
 pub mod listings;
 pub mod me;
@@ -32,6 +33,7 @@ use crate::access::{Access, Routes};
         me::get_me, me::patch_me, me::change_password, me::put_avatar,
         me::list_addresses, me::create_address, me::get_address, me::update_address, me::delete_address,
         catalog::categories, catalog::districts,
+        categories::attributes, categories::add, categories::rename, categories::add_attribute, categories::delete_attribute,
         admin::users, admin::set_status, admin::roles, admin::create_role, admin::set_permissions,
         admin::staff, admin::grant, admin::revoke,
         providers::my_application, providers::apply, providers::profile, providers::document,
@@ -76,6 +78,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = auth::routes(r);
     let r = me::routes(r);
     let r = catalog::routes(r);
+    let r = categories::routes(r);
     let r = providers::routes(r);
     let r = listings::routes(r);
     let r = areas::routes(r);

@@ -30,6 +30,32 @@ pub fn routes(r: Routes) -> Routes {
             create,
         )
         .get("/pro/listings/{id}/edit", Access::Member, edit_form)
+        .get("/pro/listings/attributes", Access::Member, attribute_fields)
+        .get(
+            "/admin/categories",
+            Access::Staff(Permission::ContentReview),
+            categories_admin,
+        )
+        .post(
+            "/admin/categories",
+            Access::Staff(Permission::ContentReview),
+            add_category,
+        )
+        .post(
+            "/admin/categories/rename",
+            Access::Staff(Permission::ContentReview),
+            rename_category,
+        )
+        .post(
+            "/admin/categories/attributes",
+            Access::Staff(Permission::ContentReview),
+            add_attribute,
+        )
+        .post(
+            "/admin/categories/attributes/delete",
+            Access::Staff(Permission::ContentReview),
+            delete_attribute,
+        )
         .upload(
             Method::POST,
             "/pro/listings/{id}",
@@ -98,6 +124,17 @@ struct ListingFormPage {
     variants: String,
     addons: String,
     sop: String,
+    attributes: Vec<linli_app::listings::AttributeView>,
+}
+
+impl ListingFormPage {
+    fn value(&self, name: &str) -> String {
+        self.l
+            .as_ref()
+            .and_then(|l| l.attributes.iter().find(|(n, _)| n == name))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
 }
 
 async fn category_options(state: &AppState, en: bool) -> Vec<CategoryOption> {
@@ -139,9 +176,18 @@ fn lines(l: &ListingView, kind: &str) -> String {
 
 async fn new_form(State(state): State<AppState>, p: Page) -> Response {
     let categories = category_options(&state, p.is_en()).await;
+    let attributes = match categories.first() {
+        Some(c) => state
+            .app
+            .category_attributes(&c.slug)
+            .await
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
     render(&ListingFormPage {
         p,
         action: "/pro/listings".into(),
+        attributes,
         categories,
         l: None,
         variants: String::new(),
@@ -183,9 +229,15 @@ async fn edit_form(
         })
         .collect::<Vec<_>>()
         .join("\n");
+    let attributes = state
+        .app
+        .category_attributes(&l.category)
+        .await
+        .unwrap_or_default();
     render(&ListingFormPage {
         p,
         action: format!("/pro/listings/{id}"),
+        attributes,
         categories,
         l: Some(l),
         variants,
@@ -431,5 +483,161 @@ async fn delete_word(
     match state.app.admin_delete_word(&p.actor(), &f.word).await {
         Ok(()) => redirect_flash(&state, "/admin/words", false, "flash.deleted"),
         Err(e) => redirect_error(&state, "/admin/words", &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "attribute_fields.html")]
+struct AttributeFields {
+    attributes: Vec<linli_app::listings::AttributeView>,
+    values: Vec<(String, String)>,
+}
+
+impl AttributeFields {
+    fn value(&self, name: &str) -> String {
+        self.values
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+struct AttrQuery {
+    category: Option<String>,
+}
+
+/// The attribute inputs of a category (an htmx fragment for the listing form).
+async fn attribute_fields(State(state): State<AppState>, Query(q): Query<AttrQuery>) -> Response {
+    let attributes = state
+        .app
+        .category_attributes(q.category.as_deref().unwrap_or(""))
+        .await
+        .unwrap_or_default();
+    render(&AttributeFields {
+        attributes,
+        values: Vec::new(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin_categories.html")]
+struct CategoriesAdmin {
+    p: Page,
+    tree: Vec<(
+        linli_store::CategoryRow,
+        Vec<(
+            linli_store::CategoryRow,
+            Vec<linli_app::listings::AttributeView>,
+        )>,
+    )>,
+}
+
+async fn categories_admin(State(state): State<AppState>, p: Page) -> Response {
+    let cats = state.app.categories().await.unwrap_or_default();
+    let mut tree = Vec::new();
+    for top in cats.iter().filter(|c| c.parent_id.is_none()) {
+        let mut children = Vec::new();
+        for c in cats
+            .iter()
+            .filter(|c| c.parent_id.as_deref() == Some(top.id.as_str()))
+        {
+            let attrs = state
+                .app
+                .category_attributes(&c.slug)
+                .await
+                .unwrap_or_default();
+            children.push((c.clone(), attrs));
+        }
+        tree.push((top.clone(), children));
+    }
+    render(&CategoriesAdmin { p, tree })
+}
+
+#[derive(serde::Deserialize)]
+struct CategoryForm {
+    #[serde(default)]
+    parent: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    name_zh: String,
+    #[serde(default)]
+    name_en: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    options: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    required: Option<String>,
+    #[serde(default)]
+    id: String,
+}
+
+async fn add_category(
+    State(state): State<AppState>,
+    p: Page,
+    PageForm(f): PageForm<CategoryForm>,
+) -> Response {
+    match state
+        .app
+        .admin_add_category(&p.actor(), Some(&f.parent), &f.slug, &f.name_zh, &f.name_en)
+        .await
+    {
+        Ok(()) => redirect_flash(&state, "/admin/categories", false, "flash.saved"),
+        Err(e) => redirect_error(&state, "/admin/categories", &e),
+    }
+}
+
+async fn rename_category(
+    State(state): State<AppState>,
+    p: Page,
+    PageForm(f): PageForm<CategoryForm>,
+) -> Response {
+    match state
+        .app
+        .admin_rename_category(&p.actor(), &f.slug, &f.name_zh, &f.name_en)
+        .await
+    {
+        Ok(()) => redirect_flash(&state, "/admin/categories", false, "flash.saved"),
+        Err(e) => redirect_error(&state, "/admin/categories", &e),
+    }
+}
+
+async fn add_attribute(
+    State(state): State<AppState>,
+    p: Page,
+    PageForm(f): PageForm<CategoryForm>,
+) -> Response {
+    let form = linli_app::listings::AttributeForm {
+        name: f.name,
+        kind: f.kind,
+        options: vec![f.options],
+        unit: f.unit,
+        required: f.required.is_some(),
+    };
+    match state
+        .app
+        .admin_add_attribute(&p.actor(), &f.slug, &form)
+        .await
+    {
+        Ok(_) => redirect_flash(&state, "/admin/categories", false, "flash.saved"),
+        Err(e) => redirect_error(&state, "/admin/categories", &e),
+    }
+}
+
+async fn delete_attribute(
+    State(state): State<AppState>,
+    p: Page,
+    PageForm(f): PageForm<CategoryForm>,
+) -> Response {
+    match state.app.admin_delete_attribute(&p.actor(), &f.id).await {
+        Ok(()) => redirect_flash(&state, "/admin/categories", false, "flash.deleted"),
+        Err(e) => redirect_error(&state, "/admin/categories", &e),
     }
 }
