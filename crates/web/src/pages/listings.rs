@@ -525,14 +525,14 @@ async fn attribute_fields(State(state): State<AppState>, Query(q): Query<AttrQue
 #[template(path = "admin_categories.html")]
 struct CategoriesAdmin {
     p: Page,
-    tree: Vec<(
-        linli_store::CategoryRow,
-        Vec<(
-            linli_store::CategoryRow,
-            Vec<linli_app::listings::AttributeView>,
-        )>,
-    )>,
+    tree: Vec<(linli_store::CategoryRow, Vec<ChildCategory>)>,
 }
+
+/// A second-level category with its attributes.
+type ChildCategory = (
+    linli_store::CategoryRow,
+    Vec<linli_app::listings::AttributeView>,
+);
 
 async fn categories_admin(State(state): State<AppState>, p: Page) -> Response {
     let cats = state.app.categories().await.unwrap_or_default();
