@@ -1,4 +1,4 @@
-// Provider onboarding (服务商入驻): a customer applies with a certificate photo, an operator
+// Provider onboarding (服务商入驻): a customer applies with a licence photo, an operator
 // reveals the identity (audited) and approves, and the provider's public profile goes live.
 
 import assert from 'node:assert/strict';
@@ -29,7 +29,7 @@ const PNG = Buffer.from(
 
 describe('provider onboarding', () => {
   for (const vp of VIEWPORTS) {
-    test(`a customer applies with a certificate photo, an operator reveals the identity and approves, and the profile goes live (${vp.name})`, async () => {
+    test(`a customer applies with a licence photo, an operator reveals the identity and approves, and the profile goes live (${vp.name})`, async () => {
       const photo = join(tmpdir(), `linli-cert-${process.pid}-${vp.name}.png`);
       writeFileSync(photo, PNG);
       const applicantCtx = await app.newContext(vp);
@@ -47,8 +47,8 @@ describe('provider onboarding', () => {
         await page.locator('#categories input[value="cleaning"]').check();
         await page.locator('#districts input[value="310115"]').check();
         await page.locator('#intro').fill('八年家政经验，擅长深度保洁和开荒保洁，自带工具。');
-        await page.locator('#qualification').setInputFiles(photo);
-        await page.locator('#qualification-expires').fill('2029-06-30');
+        await page.locator('#licence').setInputFiles(photo);
+        await page.locator('#licence-expires').fill('2029-06-30');
         await screenshot(page, `apply-${vp.name}`);
         await clickAndNavigate(page, '#apply-submit');
         assert.equal(new URL(page.url()).pathname, '/pro');
