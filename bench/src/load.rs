@@ -1,6 +1,7 @@
-//! The one load generator both HTTP sides are measured with: `C` keep-alive TCP connections,
+//! The one load generator the HTTP sides are measured with: `C` keep-alive TCP connections,
 //! each sending sequential `GET` requests through a minimal hand-written HTTP/1.1 client, so the
-//! client's own cost is small and identical for anchor and subject.
+//! client's own cost is small and identical for anchor and subject. [`Conn`] is also used on
+//! its own by the search section, for arbitrary paths and bodies of any length.
 //!
 //! Anything but `200` with the expected body is a hard error: a benchmark that quietly counts
 //! 404 pages or 429s as successes measures the wrong thing.
@@ -48,20 +49,32 @@ impl Load {
     }
 }
 
+/// The bytes of `GET path` to `addr` (keep-alive, no body). `path` must already be
+/// percent-encoded.
+pub fn get_request(addr: SocketAddr, path: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: linli-bench\r\n\r\n").into_bytes()
+}
+
 fn request_bytes(target: &Target) -> Vec<u8> {
-    format!(
-        "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: linli-bench\r\n\r\n",
-        target.path, target.addr
-    )
-    .into_bytes()
+    get_request(target.addr, target.path)
+}
+
+/// Errors unless `body` is exactly `expect`.
+fn check_body(body: &[u8], expect: &[u8]) -> Result<()> {
+    ensure!(
+        body == expect,
+        "unexpected body {:?}",
+        String::from_utf8_lossy(body)
+    );
+    Ok(())
 }
 
 /// The names of the response headers of one request to `target` (lowercase, in order), to
 /// show which side runs which layers.
 pub async fn header_names(target: &Target) -> Result<Vec<String>> {
     let mut conn = Conn::open(target.addr).await?;
-    let head_end = conn.get(&request_bytes(target), target.expect_body).await?;
-    let head = std::str::from_utf8(&conn.buf[..head_end])?;
+    check_body(conn.get(&request_bytes(target)).await?, target.expect_body)?;
+    let head = std::str::from_utf8(conn.head())?;
     Ok(head
         .split("\r\n")
         .skip(1)
@@ -88,7 +101,7 @@ pub async fn run(target: &Target, load: Load) -> Result<RunStats> {
             let mut latencies = Vec::with_capacity(n);
             for _ in 0..n {
                 let t = Instant::now();
-                conn.get(&request, expect).await?;
+                check_body(conn.get(&request).await?, expect)?;
                 latencies.push(t.elapsed());
             }
             anyhow::Ok(latencies)
@@ -113,13 +126,17 @@ pub async fn run(target: &Target, load: Load) -> Result<RunStats> {
 }
 
 /// One keep-alive connection with its read buffer.
-struct Conn {
+pub struct Conn {
     stream: TcpStream,
+    /// The last response: head, then body.
     buf: Vec<u8>,
+    /// Length of the last response's head in `buf`.
+    head_end: usize,
 }
 
 impl Conn {
-    async fn open(addr: SocketAddr) -> Result<Self> {
+    /// Connects (with Nagle off, as a browser does).
+    pub async fn open(addr: SocketAddr) -> Result<Self> {
         let stream = TcpStream::connect(addr)
             .await
             .with_context(|| format!("connecting to {addr}"))?;
@@ -127,20 +144,25 @@ impl Conn {
         Ok(Self {
             stream,
             buf: Vec::with_capacity(4096),
+            head_end: 0,
         })
     }
 
-    /// Sends one request and reads its whole response; errors unless it is `200` with
-    /// `expect` as the body. Returns the length of the response head in `self.buf`.
-    async fn get(&mut self, request: &[u8], expect: &[u8]) -> Result<usize> {
+    /// Sends one request and reads its whole response; errors unless it is `200` with a
+    /// `content-length`. Returns the body, however long.
+    pub async fn get(&mut self, request: &[u8]) -> Result<&[u8]> {
         self.stream.write_all(request).await?;
         self.buf.clear();
+        let mut scanned: usize = 0;
         let head_end = loop {
-            if let Some(i) = find(&self.buf, b"\r\n\r\n") {
-                break i + 4;
+            // Only the new bytes (and the three before them) can complete the blank line.
+            if let Some(i) = find(&self.buf[scanned.saturating_sub(3)..], b"\r\n\r\n") {
+                break scanned.saturating_sub(3) + i + 4;
             }
+            scanned = self.buf.len();
             self.fill().await?;
         };
+        self.head_end = head_end;
         let head = parse_head(&self.buf[..head_end])?;
         ensure!(
             head.status == 200,
@@ -148,7 +170,7 @@ impl Conn {
             head.status,
             String::from_utf8_lossy(&self.buf[..head_end]).trim_end()
         );
-        // The endpoints measured here have fixed bodies; a change to chunked is worth noticing.
+        // Every endpoint measured here answers with a sized body; chunked is worth noticing.
         ensure!(!head.chunked, "unexpected transfer-encoding");
         let length = head
             .content_length
@@ -157,21 +179,25 @@ impl Conn {
             self.fill().await?;
         }
         // Requests are not pipelined, so nothing may follow the body.
-        let body = &self.buf[head_end..];
         ensure!(
-            body == expect,
-            "unexpected body {:?}",
-            String::from_utf8_lossy(body)
+            self.buf.len() == head_end + length,
+            "{} bytes after the body",
+            self.buf.len() - head_end - length
         );
-        Ok(head_end)
+        Ok(&self.buf[head_end..])
+    }
+
+    /// The head (status line and headers) of the last response.
+    pub fn head(&self) -> &[u8] {
+        &self.buf[..self.head_end]
     }
 
     /// Appends whatever the socket has; a closed connection is an error.
     async fn fill(&mut self) -> Result<()> {
-        let mut chunk = [0u8; 4096];
-        let n = self.stream.read(&mut chunk).await?;
+        // Large answers (a page of search hits is tens of kilobytes) arrive in few reads.
+        self.buf.reserve(16 * 1024);
+        let n = self.stream.read_buf(&mut self.buf).await?;
         ensure!(n > 0, "server closed the connection mid-response");
-        self.buf.extend_from_slice(&chunk[..n]);
         Ok(())
     }
 }

@@ -5,10 +5,16 @@
 //! Usage: `scripts/bench` (which runs `cargo run --release -p linli-bench`). Knobs, all
 //! optional environment variables:
 //! `BENCH_CONNECTIONS` (default 32), `BENCH_REQUESTS` per run (default 60000),
-//! `BENCH_ROUNDS` (default 5), `BENCH_STORE_OPS` per run of the store pair (default 1000, 0
-//! skips it), `BENCH_TRACING=off` to serve without the production tracing subscriber,
-//! `BENCH_BREAKDOWN=1` to add a middle side, the bare router inside Linli's outer layers only
-//! (`linli_web::security::apply`), which splits the full stack's cost in two.
+//! `BENCH_ROUNDS` (default 5, every section), `BENCH_STORE_OPS` per run of the store pair
+//! (default 1000, 0 skips it), `BENCH_TRACING=off` to serve without the production tracing
+//! subscriber, `BENCH_BREAKDOWN=1` to add a middle side to the HTTP pair and the search pair
+//! (see below);
+//! `BENCH_SEARCH=0` skips the search section, `BENCH_SEARCH_DOCS` listings it generates
+//! (default 100000), `BENCH_SEARCH_WORKERS` concurrent workers per side (default 8),
+//! `BENCH_SEARCH_REQUESTS` most requests per run and side (default 2400; a run also stops
+//! starting requests after 3 s). To look at the search section, `BENCH_REQUESTS=2000
+//! BENCH_STORE_OPS=0 scripts/bench` keeps the other pairs short; `BENCH_SEARCH_DOCS=20000`
+//! makes the search section itself take about 30 s instead of about 160 s (two cores).
 //!
 //! What it measures:
 //!
@@ -19,17 +25,29 @@
 //!    under `axum::serve` on `127.0.0.1:0` and are driven by the same load generator: `C`
 //!    keep-alive connections, each sending sequential requests through a minimal HTTP/1.1
 //!    client (`load.rs`). After one warm-up run of each, the sides alternate (the first side
-//!    rotates every round, `compare.rs`) and the report takes medians.
+//!    rotates every round, `compare.rs`) and the report takes medians. `BENCH_BREAKDOWN=1`
+//!    adds the bare router inside Linli's outer layers only (`linli_web::security::apply`).
 //! 2. Store pair (`store_pair.rs`): the upsert `Store::put_setting` runs, issued raw on a typed
 //!    `SqlitePool`, against `Store::put_setting` itself, on the same SQLite file and pragmas.
+//! 3. Search pair (`search/`), after the other two: `BENCH_SEARCH_DOCS` synthetic Chinese
+//!    listings bulk-inserted into a fresh SQLite store, then `App::reindex_all` into an on-disk
+//!    tantivy index (timed: the full reindex figure). Anchor: `TantivyIndex::search` called
+//!    directly; subject: `GET /api/v1/search?…` through the full router on a real socket; the
+//!    same fixed query mix (two-character words, a phrase, a category filter, a district
+//!    filter, browse-all) and concurrency on both sides, alternating per round.
+//!    `BENCH_BREAKDOWN=1` adds `App::search` in process as a middle side.
 //!
 //! How to read it: `ratio full_stack_healthz / bare_axum` is the full stack's throughput as a
-//! fraction of the bare router's; the goal is ≥ 0.80. The load generator shares the CPUs with
-//! both servers, equally for both sides. The exit code is 0 whatever the ratio (this is a
-//! report); it is non-zero only when the bench itself failed (a non-200 answer, a timeout).
+//! fraction of the bare router's; the goal is ≥ 0.80. `ratio endpoint p99 / raw_engine p99` is
+//! how much the search endpoint's tail latency exceeds the engine's; the goal is ≤ 3.0; the
+//! per-query table shows which queries drive it. The load generator shares the CPUs with the
+//! servers, equally for both sides. The exit code is 0 whatever the ratios (this is a report);
+//! it is non-zero only when the bench itself failed (a non-200 answer, a wrong search total, a
+//! timeout).
 
 mod compare;
 mod load;
+mod search;
 mod servers;
 mod stats;
 mod store_pair;
@@ -41,6 +59,7 @@ use std::{
 };
 
 use anyhow::{Context, Result};
+use compare::Measure;
 use linli_store::Store;
 use load::{Load, Target};
 use stats::ratio;
@@ -50,8 +69,10 @@ use store_pair::StorePair;
 const GOAL: f64 = 0.80;
 /// One run may take at most this long (a hang is an error, not a slow figure).
 const RUN_TIMEOUT: Duration = Duration::from_secs(20);
-/// The whole bench may take at most this long.
-const TOTAL_TIMEOUT: Duration = Duration::from_secs(110);
+/// The HTTP and store pairs together may take at most this long.
+const PAIRS_TIMEOUT: Duration = Duration::from_secs(110);
+/// The search section may take at most this long (it aims at three minutes on two cores).
+const SEARCH_TIMEOUT: Duration = Duration::from_secs(400);
 /// The filter the `linli` binary uses at its default log level.
 const PROD_LOG_FILTER: &str = "info,sqlx=warn";
 
@@ -64,6 +85,7 @@ struct Settings {
     store_ops: usize,
     tracing: bool,
     breakdown: bool,
+    search: Option<search::Settings>,
 }
 
 fn env_usize(name: &str, default: usize) -> Result<usize> {
@@ -78,13 +100,27 @@ fn env_usize(name: &str, default: usize) -> Result<usize> {
 
 impl Settings {
     fn from_env() -> Result<Self> {
+        let rounds = env_usize("BENCH_ROUNDS", 5)?.max(1);
+        let breakdown = std::env::var("BENCH_BREAKDOWN").is_ok_and(|v| v == "1");
+        let search = if std::env::var("BENCH_SEARCH").is_ok_and(|v| v == "0") {
+            None
+        } else {
+            Some(search::Settings {
+                docs: env_usize("BENCH_SEARCH_DOCS", 100_000)?.max(1),
+                workers: env_usize("BENCH_SEARCH_WORKERS", 8)?.max(1),
+                requests: env_usize("BENCH_SEARCH_REQUESTS", 2400)?.max(1),
+                rounds,
+                breakdown,
+            })
+        };
         Ok(Self {
             connections: env_usize("BENCH_CONNECTIONS", 32)?.max(1),
             requests: env_usize("BENCH_REQUESTS", 60_000)?.max(1),
-            rounds: env_usize("BENCH_ROUNDS", 5)?.max(1),
+            rounds,
             store_ops: env_usize("BENCH_STORE_OPS", 1000)?,
             tracing: std::env::var("BENCH_TRACING").map_or(true, |v| v != "off"),
-            breakdown: std::env::var("BENCH_BREAKDOWN").is_ok_and(|v| v == "1"),
+            breakdown,
+            search,
         })
     }
 
@@ -159,13 +195,19 @@ async fn http_pair(settings: Settings) -> Result<()> {
     let (sides, targets): (Vec<&str>, Vec<Target>) =
         sides.into_iter().map(|(s, _, t)| (s, t)).unzip();
 
-    let summaries = compare::rounds(&sides, settings.rounds, "req", |i, warm_up| {
-        let target = targets.get(i).cloned();
-        async move {
-            let target = target.context("no such side")?;
-            load::run(&target, if warm_up { warm } else { load }).await
-        }
-    })
+    let summaries = compare::rounds(
+        &sides,
+        settings.rounds,
+        "req",
+        Measure::Throughput,
+        |i, warm_up| {
+            let target = targets.get(i).cloned();
+            async move {
+                let target = target.context("no such side")?;
+                load::run(&target, if warm_up { warm } else { load }).await
+            }
+        },
+    )
     .await?;
     let anchor = summaries.first().map_or(0.0, |s| s.per_sec);
     let subject = summaries.last().map_or(0.0, |s| s.per_sec);
@@ -202,14 +244,20 @@ async fn store_pair(settings: Settings) -> Result<()> {
     );
     let sides = ["raw_sqlite_tx", "store_put_setting"];
     let pair_ref = &pair;
-    let summaries = compare::rounds(&sides, settings.rounds, "ops", |i, warm_up| async move {
-        let n = if warm_up { ops.div_ceil(4) } else { ops };
-        if i == 0 {
-            pair_ref.run_anchor(n).await
-        } else {
-            pair_ref.run_subject(n).await
-        }
-    })
+    let summaries = compare::rounds(
+        &sides,
+        settings.rounds,
+        "ops",
+        Measure::Throughput,
+        |i, warm_up| async move {
+            let n = if warm_up { ops.div_ceil(4) } else { ops };
+            if i == 0 {
+                pair_ref.run_anchor(n).await
+            } else {
+                pair_ref.run_subject(n).await
+            }
+        },
+    )
     .await?;
     let anchor = summaries.first().map_or(0.0, |s| s.per_sec);
     let subject = summaries.last().map_or(0.0, |s| s.per_sec);
@@ -241,9 +289,24 @@ async fn bench(settings: Settings) -> Result<()> {
         }
     );
     println!();
-    http_pair(settings).await?;
-    if settings.store_ops > 0 {
-        store_pair(settings).await?;
+    tokio::time::timeout(PAIRS_TIMEOUT, async {
+        http_pair(settings).await?;
+        if settings.store_ops > 0 {
+            store_pair(settings).await?;
+        }
+        anyhow::Ok(())
+    })
+    .await
+    .with_context(|| {
+        format!("the HTTP and store pairs exceeded {PAIRS_TIMEOUT:?}; lower BENCH_REQUESTS")
+    })??;
+    if let Some(search) = settings.search {
+        println!();
+        tokio::time::timeout(SEARCH_TIMEOUT, search::section(search))
+            .await
+            .with_context(|| {
+                format!("the search section exceeded {SEARCH_TIMEOUT:?}; lower BENCH_SEARCH_DOCS")
+            })??;
     }
     println!();
     println!("done in {:.1} s", started.elapsed().as_secs_f64());
@@ -256,7 +319,5 @@ async fn main() -> Result<()> {
     if settings.tracing {
         init_tracing();
     }
-    tokio::time::timeout(TOTAL_TIMEOUT, bench(settings))
-        .await
-        .with_context(|| format!("the bench exceeded {TOTAL_TIMEOUT:?}; lower BENCH_REQUESTS"))?
+    bench(settings).await
 }

@@ -1,6 +1,7 @@
-//! The two HTTP sides, each served by `axum::serve` on its own `127.0.0.1:0` port inside this
+//! The HTTP sides, each served by `axum::serve` on its own `127.0.0.1:0` port inside this
 //! process: the anchor is a bare axum router with one handler, the subject is the full Linli
-//! router built exactly as the `linli` binary builds it.
+//! router built exactly as the `linli` binary builds it ([`serve_full`], which the search
+//! section also uses over its own app with a search index).
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
@@ -67,20 +68,25 @@ pub async fn spawn_outer_layers() -> Result<SocketAddr> {
     Ok(addr)
 }
 
-/// Serves the full Linli router (every middleware layer) over a fresh migrated SQLite store:
-/// the subject.
-pub async fn spawn_full() -> Result<FullStack> {
-    let db = linli_testkit::fresh_db(Backend::Sqlite)
-        .await
-        .context("SQLite test database unavailable")?;
-    let files_dir = std::env::temp_dir().join(format!("linli-bench-files-{}", std::process::id()));
-    let store: Arc<dyn Store> = Arc::new(db.store.clone());
-    let app = App::assemble(
+/// The app the `linli` binary assembles around `store` (system clock, production config),
+/// with uploads under `files_dir`.
+pub fn assemble_app(store: Arc<dyn Store>, files_dir: PathBuf) -> App {
+    App::assemble(
         store,
         Arc::new(SystemClock),
         AppConfig::new(Secret::new("bench-secret-bench-secret-bench-secret"), false),
-        files_dir.clone(),
-    );
+        files_dir,
+    )
+}
+
+/// A fresh upload directory name for this process (`tag` tells the sections apart).
+pub fn files_dir(tag: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("linli-bench-{tag}-{}", std::process::id()))
+}
+
+/// Serves the full Linli router over `app` on `127.0.0.1:0`, with connect info as the `linli`
+/// binary serves it.
+pub async fn serve_full(app: App) -> Result<SocketAddr> {
     // Production settings for a direct (no proxy), plain-HTTP deployment.
     let state = AppState::new(
         app,
@@ -98,6 +104,18 @@ pub async fn spawn_full() -> Result<FullStack> {
             eprintln!("full-stack server stopped: {e}");
         }
     });
+    Ok(addr)
+}
+
+/// Serves the full Linli router (every middleware layer) over a fresh migrated SQLite store:
+/// the subject.
+pub async fn spawn_full() -> Result<FullStack> {
+    let db = linli_testkit::fresh_db(Backend::Sqlite)
+        .await
+        .context("SQLite test database unavailable")?;
+    let files_dir = files_dir("files");
+    let store: Arc<dyn Store> = Arc::new(db.store.clone());
+    let addr = serve_full(assemble_app(store, files_dir.clone())).await?;
     Ok(FullStack {
         addr,
         _db: db,
