@@ -120,14 +120,21 @@ fn photo_view(p: &PhotoRef) -> PhotoView {
 
 impl App {
     pub(crate) async fn listing_view(&self, l: &ListingRow) -> AppResult<ListingView> {
+        let cats = self.store.categories().await?;
+        self.listing_view_with(l, &cats).await
+    }
+
+    /// [`Self::listing_view`] with the catalogue already read (pages of listings read it once).
+    pub(crate) async fn listing_view_with(
+        &self,
+        l: &ListingRow,
+        cats: &[linli_store::CategoryRow],
+    ) -> AppResult<ListingView> {
         let provider = self.store.provider(l.provider_id).await?;
-        let category_name = self
-            .store
-            .categories()
-            .await?
-            .into_iter()
+        let category_name = cats
+            .iter()
             .find(|c| c.slug == l.category)
-            .map(|c| c.name_zh)
+            .map(|c| c.name_zh.clone())
             .unwrap_or_default();
         Ok(ListingView {
             id: l.id.to_string(),

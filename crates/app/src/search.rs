@@ -294,6 +294,8 @@ impl App {
         if q.page == 1 {
             self.log_search(actor, &q.text).await?;
         }
+        // The catalogue is read once per page, not once per hit.
+        let cats = self.store.categories().await?;
         let mut hits = Vec::with_capacity(results.hits.len());
         for h in results.hits {
             let Ok(id) = h.id.parse::<ListingId>() else {
@@ -309,13 +311,12 @@ impl App {
                 continue;
             };
             hits.push(SearchHit {
-                listing: self.listing_view(&l).await?,
+                listing: self.listing_view_with(&l, &cats).await?,
                 title_html: h.title_highlight,
                 snippet_html: h.snippet_highlight,
                 distance_m: h.distance_m,
             });
         }
-        let cats = self.store.categories().await?;
         let label_cat = |slug: &str| {
             cats.iter()
                 .find(|c| c.slug == slug)
