@@ -56,6 +56,18 @@ pub enum ReviewAction {
     RequestInfo,
 }
 
+impl ReviewAction {
+    /// An operator's decision as submitted: `approve`, `reject` or `request_info`.
+    pub fn parse_decision(s: &str) -> Result<Self, DomainError> {
+        match s {
+            "approve" => Ok(Self::Approve),
+            "reject" => Ok(Self::Reject),
+            "request_info" => Ok(Self::RequestInfo),
+            _ => Err(DomainError::Invalid("action")),
+        }
+    }
+}
+
 impl ApplicationStatus {
     /// Stored text.
     pub fn as_str(self) -> &'static str {

@@ -211,16 +211,7 @@ pub async fn review(
     ApiPath(id): ApiPath<ProviderId>,
     ApiJson(req): ApiJson<ReviewRequest>,
 ) -> ApiResult<Json<ApplicationView>> {
-    let action = match req.action.as_str() {
-        "approve" => ReviewAction::Approve,
-        "reject" => ReviewAction::Reject,
-        "request_info" => ReviewAction::RequestInfo,
-        _ => {
-            return Err(
-                linli_app::AppError::from(linli_domain::DomainError::Invalid("action")).into(),
-            );
-        }
-    };
+    let action = ReviewAction::parse_decision(&req.action).map_err(linli_app::AppError::from)?;
     Ok(Json(
         state
             .app

@@ -128,17 +128,9 @@ async fn review(
     PageForm(f): PageForm<ReviewForm>,
 ) -> Response {
     let back = format!("/admin/providers/{id}");
-    let action = match f.action.as_str() {
-        "approve" => ReviewAction::Approve,
-        "reject" => ReviewAction::Reject,
-        "request_info" => ReviewAction::RequestInfo,
-        _ => {
-            return redirect_error(
-                &state,
-                &back,
-                &linli_domain::DomainError::Invalid("action").into(),
-            );
-        }
+    let action = match ReviewAction::parse_decision(&f.action) {
+        Ok(a) => a,
+        Err(e) => return redirect_error(&state, &back, &e.into()),
     };
     match state
         .app
