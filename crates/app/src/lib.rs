@@ -91,6 +91,8 @@ pub struct App {
     pub search: Option<Arc<dyn linli_search::SearchIndex>>,
     /// Settings.
     pub config: AppConfig,
+    /// This process's name among the nodes sharing the database (for leases).
+    pub node: Arc<str>,
 }
 
 impl std::fmt::Debug for App {
@@ -115,6 +117,7 @@ impl App {
             limiter: Arc::new(limiter::MemoryLimiter::new(clock.clone())),
             files: Arc::new(files::LocalFiles::new(files_root)),
             search: None,
+            node: Arc::from(uuid::Uuid::now_v7().to_string()),
             store,
             clock,
             config,

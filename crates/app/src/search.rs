@@ -103,6 +103,26 @@ fn search_error(e: linli_search::SearchError) -> AppError {
     }
 }
 
+/// Listings read per step of a full reindex.
+const REINDEX_BATCH: i64 = 500;
+
+/// What building documents for a batch of listings reads once: the categories, and per
+/// provider its row and service areas (`None` when its listings are not findable).
+#[derive(Default)]
+struct DocCache {
+    categories: Option<Vec<linli_store::CategoryRow>>,
+    providers: std::collections::HashMap<
+        linli_domain::ids::ProviderId,
+        Option<(linli_store::ProviderRow, Vec<linli_store::AreaRow>)>,
+    >,
+}
+
+/// The lease that makes one node the search indexer.
+const INDEXER_LEASE: &str = "search-indexer";
+/// How long the indexer lease lasts without renewal (the pump renews it several times a
+/// second, so a stopped node hands over within this time).
+const INDEXER_LEASE_MS: i64 = 10_000;
+
 impl App {
     fn index(&self) -> AppResult<&dyn linli_search::SearchIndex> {
         self.search
@@ -111,28 +131,47 @@ impl App {
     }
 
     /// The document for a listing if it should be findable (published, provider approved
-    /// and not suspended), else `None`.
-    async fn search_doc(&self, l: &ListingRow) -> AppResult<Option<SearchDoc>> {
+    /// and not suspended), else `None`. `cache` carries the categories and each provider's
+    /// row and areas across the listings of one batch.
+    async fn search_doc(
+        &self,
+        cache: &mut DocCache,
+        l: &ListingRow,
+    ) -> AppResult<Option<SearchDoc>> {
         if l.status != "published" {
             return Ok(None);
         }
-        let Some(p) = self
-            .store
-            .provider(l.provider_id)
-            .await?
-            .filter(|p| p.status == "approved" && !p.suspended)
-        else {
+        if cache.categories.is_none() {
+            cache.categories = Some(self.store.categories().await?);
+        }
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            cache.providers.entry(l.provider_id)
+        {
+            let entry = match self
+                .store
+                .provider(l.provider_id)
+                .await?
+                .filter(|p| p.status == "approved" && !p.suspended)
+            {
+                Some(p) => {
+                    let areas = self.store.service_areas(p.id).await?;
+                    Some((p, areas))
+                }
+                None => None,
+            };
+            slot.insert(entry);
+        }
+        let Some(Some((p, areas))) = cache.providers.get(&l.provider_id) else {
             return Ok(None);
         };
-        let cats = self.store.categories().await?;
+        let cats = cache.categories.as_deref().unwrap_or_default();
         let cat = cats.iter().find(|c| c.slug == l.category);
         let parent = cat
             .and_then(|c| c.parent_id.as_ref())
             .and_then(|pid| cats.iter().find(|c| &c.id == pid));
-        let areas = self.store.service_areas(p.id).await?;
         let mut districts = BTreeSet::new();
         let mut radius = Vec::new();
-        for a in &areas {
+        for a in areas {
             if a.kind == "radius" {
                 radius.push((a.lat_micro, a.lng_micro, a.radius_m));
             } else {
@@ -179,8 +218,20 @@ impl App {
 
     /// Applies pending outbox events to the index (one commit for the batch) and returns how
     /// many events were handled. Safe to repeat: an event re-applied leaves the same index.
+    ///
+    /// Only the node holding the indexer lease does the work (the index is shared in
+    /// PostgreSQL mode, and two nodes applying the same events in different orders could leave
+    /// an older version of a listing last); the others return 0 and take over when the holder
+    /// stops renewing it.
     pub async fn index_pending(&self) -> AppResult<usize> {
         let index = self.index()?;
+        if !self
+            .store
+            .try_lease(INDEXER_LEASE, &self.node, self.now(), INDEXER_LEASE_MS)
+            .await?
+        {
+            return Ok(0);
+        }
         let events = self.store.pending_events(500).await?;
         if events.is_empty() {
             return Ok(0);
@@ -196,12 +247,13 @@ impl App {
             }
         }
         let mut upserts = Vec::new();
+        let mut cache = DocCache::default();
         for id in &ids {
             let Ok(lid) = id.parse::<ListingId>() else {
                 continue;
             };
             match self.store.listing(lid).await? {
-                Some(l) => match self.search_doc(&l).await? {
+                Some(l) => match self.search_doc(&mut cache, &l).await? {
                     Some(doc) => upserts.push(doc),
                     None => index.delete(id).await.map_err(search_error)?,
                 },
@@ -216,33 +268,28 @@ impl App {
         Ok(done.len())
     }
 
-    /// Rebuilds the index from the database (first start, or after an index format change).
+    /// Rebuilds the index from the database (first start, or after an index format change):
+    /// a key-set walk over published listings, 500 a batch, one index commit per batch.
     pub async fn reindex_all(&self) -> AppResult<usize> {
         let index = self.index()?;
-        let slugs: Vec<String> = self
-            .store
-            .categories()
-            .await?
-            .into_iter()
-            .map(|c| c.slug)
-            .collect();
         index.clear().await.map_err(search_error)?;
-        let mut offset = 0;
+        let mut cache = DocCache::default();
+        let mut after = None;
         let mut n = 0;
         loop {
-            let (rows, _) = self.store.published_in(&slugs, 500, offset).await?;
-            if rows.is_empty() {
+            let rows = self.store.published_after(after, REINDEX_BATCH).await?;
+            let Some(last) = rows.last() else {
                 break;
-            }
+            };
+            after = Some(last.id);
             let mut docs = Vec::with_capacity(rows.len());
             for l in &rows {
-                if let Some(d) = self.search_doc(l).await? {
+                if let Some(d) = self.search_doc(&mut cache, l).await? {
                     docs.push(d);
                 }
             }
             n += docs.len();
             index.upsert_many(&docs).await.map_err(search_error)?;
-            offset += 500;
         }
         Ok(n)
     }
@@ -253,8 +300,9 @@ impl App {
             return Ok(());
         };
         let mut docs = Vec::new();
+        let mut cache = DocCache::default();
         for l in self.store.listings_of(provider).await? {
-            if let Some(d) = self.search_doc(&l).await? {
+            if let Some(d) = self.search_doc(&mut cache, &l).await? {
                 docs.push(d);
             }
         }

@@ -1,17 +1,16 @@
 //! Search follows the data: published listings become findable through the outbox, offline
 //! ones disappear, and area coverage filters results. SQLite and PostgreSQL stores, embedded
-//! tantivy index.
+//! tantivy index beside SQLite, the shared PostgreSQL index beside PostgreSQL.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
 use std::sync::Arc;
 
 use linli_app::{Actor, App, AppConfig, Secret, search::SearchForm};
-use linli_search::TantivyIndex;
 use linli_store::TokenKind;
 use linli_testkit::{FakeClock, TestDb, backend_test};
 
-fn app(db: &TestDb, clock: &FakeClock) -> App {
+async fn app(db: &TestDb, clock: &FakeClock) -> App {
     let dir = std::env::temp_dir().join(format!(
         "linli-search-files-{}",
         linli_domain::ids::JobId::new()
@@ -22,7 +21,7 @@ fn app(db: &TestDb, clock: &FakeClock) -> App {
         AppConfig::new(Secret::new("test-secret"), true),
         dir,
     )
-    .with_search(Arc::new(TantivyIndex::open_in_ram().unwrap()))
+    .with_search(linli_testkit::search_index(db).await)
 }
 
 fn form(q: &str) -> SearchForm {
@@ -36,7 +35,7 @@ backend_test!(
     seeded_services_are_found_by_two_character_queries_and_offline_ones_vanish,
     |db: TestDb| async move {
         let clock = FakeClock::new();
-        let app = app(&db, &clock);
+        let app = app(&db, &clock).await;
         linli_app::seed::seed_demo(&app).await.unwrap();
         // The seed's outbox events fill the index.
         while app.index_pending().await.unwrap() > 0 {}
@@ -152,5 +151,54 @@ backend_test!(
             app.search(&Actor::Guest, &form("")).await.unwrap().total,
             "reindex covers every published listing"
         );
+    }
+);
+
+backend_test!(
+    one_node_at_a_time_applies_the_outbox,
+    |db: TestDb| async move {
+        let clock = FakeClock::new();
+        let first = app(&db, &clock).await;
+        let second = app(&db, &clock).await;
+        linli_app::seed::seed_demo(&first).await.unwrap();
+        let mut applied = 0;
+        loop {
+            let n = first.index_pending().await.unwrap();
+            // The other node does nothing while the first holds the indexer lease.
+            assert_eq!(second.index_pending().await.unwrap(), 0);
+            if n == 0 {
+                break;
+            }
+            applied += n;
+        }
+        assert!(applied > 0);
+
+        // The first node stops; once its lease runs out the second takes over.
+        let provider_user = first
+            .store
+            .user_by_phone(linli_app::seed::DEMO_PROVIDER_PHONE)
+            .await
+            .unwrap()
+            .unwrap();
+        let s = first.start_web_session(provider_user.id).await.unwrap();
+        let provider = first
+            .authenticate(&s.secret, TokenKind::Session)
+            .await
+            .unwrap();
+        let target = first
+            .my_listings(&provider)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|l| l.status == "published")
+            .unwrap();
+        first
+            .take_listing_offline(&provider, target.id.parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(second.index_pending().await.unwrap(), 0);
+        clock.advance_ms(10_000);
+        assert_eq!(second.index_pending().await.unwrap(), 1);
+        assert_eq!(first.index_pending().await.unwrap(), 0);
     }
 );

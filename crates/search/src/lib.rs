@@ -1,12 +1,12 @@
 //! Service search of Linli (服务搜索): the [`SearchIndex`] port the app talks to, and its
-//! embedded adapter [`TantivyIndex`] (tantivy with jieba in-process). A PostgreSQL adapter,
-//! for nodes that must share one index, implements the same trait and passes the same
-//! contract suite (`tests/contract/`).
+//! embedded adapter [`TantivyIndex`] (tantivy with jieba in-process) and [`PgIndex`]
+//! (jieba-segmented `tsvector`s in PostgreSQL, for nodes that must share one index). Both pass
+//! the same contract suite (`tests/contract/`).
 //!
 //! What is backend-neutral lives here so both adapters behave alike: the data types
 //! ([`model`]), normalisation and segmentation ([`analysis`]), synonym groups ([`synonyms`]),
 //! query planning ([`plan`]), highlighting ([`highlight`]) and coverage/distance ([`geo`]).
-//! Only [`embedded`] knows tantivy.
+//! Only [`embedded`] knows tantivy and only [`postgres`] knows SQL.
 
 pub mod analysis;
 pub mod embedded;
@@ -14,6 +14,7 @@ pub mod geo;
 pub mod highlight;
 pub mod model;
 pub mod plan;
+pub mod postgres;
 pub mod synonyms;
 
 use async_trait::async_trait;
@@ -21,6 +22,7 @@ use async_trait::async_trait;
 pub use analysis::Analyzer;
 pub use embedded::TantivyIndex;
 pub use model::{Facets, Hit, SearchDoc, SearchQuery, SearchResults, Sort};
+pub use postgres::PgIndex;
 
 /// A failure from the search layer. [`SearchError::InvalidQuery`], [`SearchError::InvalidDoc`]
 /// and [`SearchError::InvalidSynonyms`] are the caller's mistake (answer 4xx); the rest are

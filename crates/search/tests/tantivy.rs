@@ -7,8 +7,8 @@ mod contract;
 
 use linli_search::{SearchIndex, SearchQuery, TantivyIndex};
 
-async fn in_ram() -> TantivyIndex {
-    TantivyIndex::open_in_ram().unwrap()
+async fn in_ram() -> Option<TantivyIndex> {
+    Some(TantivyIndex::open_in_ram().unwrap())
 }
 
 contract_tests!(in_ram);

@@ -106,10 +106,21 @@ async fn build_app(cfg: &Config, with_search: bool) -> Result<App> {
         // catches up from the outbox).
         return Ok(app);
     }
-    // Embedded search index under the data directory (each node keeps its own; see README).
-    let index = linli_search::TantivyIndex::open_dir(cfg.data_dir.join("search"))
-        .context("opening the search index")?;
-    Ok(app.with_search(Arc::new(index)))
+    // The search index follows the database: embedded tantivy beside SQLite (one process), the
+    // PostgreSQL index every node shares beside PostgreSQL.
+    let analyzer = linli_search::Analyzer::new();
+    let index: Arc<dyn linli_search::SearchIndex> = match app.store.backend() {
+        Backend::Sqlite => Arc::new(
+            linli_search::TantivyIndex::open_dir_with(cfg.data_dir.join("search"), analyzer)
+                .context("opening the search index")?,
+        ),
+        Backend::Postgres => Arc::new(
+            linli_search::PgIndex::connect(&cfg.effective_database_url(), analyzer)
+                .await
+                .context("opening the PostgreSQL search index")?,
+        ),
+    };
+    Ok(app.with_search(index))
 }
 
 fn banner(addr: SocketAddr, cfg: &Config, backend: Backend) {

@@ -223,4 +223,15 @@ pub trait Store: ProviderStore + ListingStore + Send + Sync + 'static {
     async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
     /// Sets a setting; returns false if `only_if_absent` and it existed.
     async fn put_setting(&self, key: &str, value: &str, only_if_absent: bool) -> StoreResult<bool>;
+
+    // ---- leases ----
+    /// Takes or renews the lease `name` for `holder` until `now + ttl_ms`. True when `holder`
+    /// has it now: it was free, expired, or already `holder`'s. At most one holder wins.
+    async fn try_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        ttl_ms: i64,
+    ) -> StoreResult<bool>;
 }

@@ -95,6 +95,13 @@ pub trait ListingStore: Send + Sync {
         limit: i64,
         offset: i64,
     ) -> StoreResult<(Vec<ListingRow>, i64)>;
+    /// Published listings with ids after `after` (all of them when `None`), in id order: a
+    /// key-set walk over the whole catalogue for reindexing, each page one index range scan.
+    async fn published_after(
+        &self,
+        after: Option<ListingId>,
+        limit: i64,
+    ) -> StoreResult<Vec<ListingRow>>;
     /// Adds (true) or removes (false) a favourite; returns whether it is now a favourite.
     async fn set_favourite(
         &self,

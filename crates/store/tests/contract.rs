@@ -530,3 +530,49 @@ backend_test!(settings_can_be_set_once, |db: TestDb| async move {
     );
     s.ping().await.unwrap();
 });
+
+backend_test!(
+    a_lease_has_one_holder_until_it_expires,
+    |db: TestDb| async move {
+        let s = Arc::new(db.store.clone());
+        let mut tasks = Vec::new();
+        for i in 0..16 {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                s.try_lease("indexer", &format!("node-{i}"), T0, 10_000)
+                    .await
+                    .unwrap()
+                    .then_some(i)
+            }));
+        }
+        let mut winners = Vec::new();
+        for t in tasks {
+            winners.extend(t.await.unwrap());
+        }
+        assert_eq!(winners.len(), 1, "{winners:?}");
+        let owner = format!("node-{}", winners[0]);
+        let other = if winners[0] == 0 { "node-1" } else { "node-0" };
+        let later = Timestamp(T0.0 + 5_000);
+        assert!(s.try_lease("indexer", &owner, later, 10_000).await.unwrap());
+        assert!(!s.try_lease("indexer", other, later, 10_000).await.unwrap());
+        assert!(
+            s.try_lease("other-work", other, later, 10_000)
+                .await
+                .unwrap()
+        );
+        // Renewed at +5 s for 10 s: still held at +14 s, free at +15 s.
+        let held = Timestamp(T0.0 + 14_000);
+        assert!(!s.try_lease("indexer", other, held, 10_000).await.unwrap());
+        let expired = Timestamp(T0.0 + 15_000);
+        assert!(
+            s.try_lease("indexer", other, expired, 10_000)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !s.try_lease("indexer", &owner, expired, 10_000)
+                .await
+                .unwrap()
+        );
+    }
+);

@@ -154,6 +154,26 @@ pub async fn fresh_db(backend: Backend) -> Option<TestDb> {
     })
 }
 
+/// The search index matching the test database, as the `linli` binary picks it: embedded
+/// tantivy (in memory) beside SQLite, the shared PostgreSQL index inside a PostgreSQL test
+/// database. jieba's dictionary is loaded once per test process.
+pub async fn search_index(db: &TestDb) -> std::sync::Arc<dyn linli_search::SearchIndex> {
+    static ANALYZER: std::sync::OnceLock<linli_search::Analyzer> = std::sync::OnceLock::new();
+    let analyzer = ANALYZER.get_or_init(linli_search::Analyzer::new).clone();
+    if db.url.starts_with("postgres") {
+        std::sync::Arc::new(
+            linli_search::PgIndex::connect(&db.url, analyzer)
+                .await
+                .unwrap_or_else(|e| panic!("search index in {}: {e}", db.url)),
+        )
+    } else {
+        std::sync::Arc::new(
+            linli_search::TantivyIndex::open_in_ram_with(analyzer)
+                .unwrap_or_else(|e| panic!("in-memory search index: {e}")),
+        )
+    }
+}
+
 /// Runs the body once per backend: `backend_test!(name, |db: TestDb| async move { … });`
 /// generates `name::sqlite` and `name::postgres`.
 #[macro_export]

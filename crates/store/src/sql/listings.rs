@@ -259,6 +259,21 @@ impl ListingStore for SqlStore {
         Ok((rows.iter().map(listing).collect::<StoreResult<_>>()?, total))
     }
 
+    async fn published_after(
+        &self,
+        after: Option<ListingId>,
+        limit: i64,
+    ) -> StoreResult<Vec<ListingRow>> {
+        let rows = sqlx::query(
+            "SELECT * FROM listings WHERE status = 'published' AND id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after.map(|a| a.to_string()).unwrap_or_default())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(listing).collect()
+    }
+
     async fn set_favourite(
         &self,
         user: UserId,

@@ -895,6 +895,29 @@ impl Store for SqlStore {
         Ok(row.map(|r| r.try_get("value")).transpose()?)
     }
 
+    async fn try_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        ttl_ms: i64,
+    ) -> StoreResult<bool> {
+        // One conditional upsert: the row is written only when it is new, ours, or expired,
+        // so two nodes racing for a free lease cannot both see a change.
+        let done = sqlx::query(
+            "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at \
+             WHERE leases.holder = excluded.holder OR leases.expires_at <= $4",
+        )
+        .bind(name)
+        .bind(holder)
+        .bind(now.0.saturating_add(ttl_ms))
+        .bind(now.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn put_setting(&self, key: &str, value: &str, only_if_absent: bool) -> StoreResult<bool> {
         let sql = if only_if_absent {
             "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING"

@@ -78,7 +78,7 @@ impl TestApp {
             AppConfig::new(Secret::new("test-secret-test-secret-test-secret"), dev_mode),
             dir,
         )
-        .with_search(Arc::new(linli_search::TantivyIndex::open_in_ram().unwrap()));
+        .with_search(linli_testkit::search_index(&db).await);
         linli_app::seed::seed_categories(&app).await.unwrap();
         let router = linli_web::router(AppState::new(
             app.clone(),
