@@ -4,6 +4,7 @@
 pub mod account;
 pub mod address;
 pub mod area;
+pub mod booking;
 pub mod district;
 pub mod error;
 pub mod ids;
@@ -13,6 +14,7 @@ pub mod money;
 pub mod permission;
 pub mod phone;
 pub mod provider;
+pub mod schedule;
 pub mod sms;
 pub mod time;
 

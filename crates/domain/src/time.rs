@@ -71,6 +71,10 @@ impl Day {
         let utc_midnight = self.0.midnight().assume_utc().unix_timestamp() * 1000;
         utc_midnight - i64::from(LOCAL_OFFSET_HOURS) * HOUR_MS
     }
+    /// Day of the week, Monday = 0 … Sunday = 6.
+    pub fn weekday_index(self) -> usize {
+        usize::from(self.0.weekday().number_days_from_monday())
+    }
     /// This day plus `days` (saturating at the calendar's ends).
     pub fn plus_days(self, days: i64) -> Self {
         Self(
