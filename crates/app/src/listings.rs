@@ -47,6 +47,12 @@ pub struct ListingForm {
     /// Values of the category's attributes: `[[name, value], …]`.
     #[serde(default)]
     pub attributes: Vec<(String, String)>,
+    /// Cancellation policy: `flexible`, `standard` (default) or `strict`.
+    #[serde(default)]
+    pub cancel_policy: Option<String>,
+    /// Accept bookings on payment without confirming each one.
+    #[serde(default)]
+    pub instant_book: bool,
 }
 
 fn one() -> i64 {
@@ -109,6 +115,10 @@ pub struct ListingView {
     pub flags: String,
     /// Sales.
     pub sales: i64,
+    /// Cancellation policy (`flexible`, `standard`, `strict`).
+    pub cancel_policy: String,
+    /// Accepted on payment without the provider confirming.
+    pub instant_book: bool,
 }
 
 fn photo_view(p: &PhotoRef) -> PhotoView {
@@ -157,6 +167,8 @@ impl App {
             review_note: l.review_note.clone(),
             flags: l.flags.clone(),
             sales: l.sales,
+            cancel_policy: l.cancel_policy.clone(),
+            instant_book: l.instant_book,
         })
     }
 
@@ -205,6 +217,10 @@ impl App {
             form.options.clone(),
             form.sop.clone(),
         )?;
+        let cancel_policy = match form.cancel_policy.as_deref().filter(|p| !p.is_empty()) {
+            Some(p) => linli_domain::booking::CancelPolicy::parse(p)?,
+            None => linli_domain::booking::CancelPolicy::Standard,
+        };
         let cats = self.store.categories().await?;
         if !cats
             .iter()
@@ -274,6 +290,8 @@ impl App {
             review_note: None,
             flags: String::new(),
             sales: 0,
+            cancel_policy: cancel_policy.as_str().to_owned(),
+            instant_book: form.instant_book,
             updated_at: self.now(),
         };
         self.store.save_listing(&row, self.now()).await?;

@@ -2586,6 +2586,13 @@ fn listing_form(shelf: &Shelf, k: usize, p: &DemoProvider) -> AppResult<ListingF
             .collect(),
         sop,
         attributes: Vec::new(),
+        // A mix of policies, and every fourth service instant-book.
+        cancel_policy: Some(
+            linli_domain::booking::CancelPolicy::ALL[k % 3]
+                .as_str()
+                .to_owned(),
+        ),
+        instant_book: k % 4 == 0,
     })
 }
 

@@ -87,6 +87,8 @@ async fn setup(app: &App, phone: &str) -> (Actor, Actor) {
 
 fn listing(description: &str) -> ListingForm {
     ListingForm {
+        cancel_policy: None,
+        instant_book: false,
         category: "cleaning-daily".into(),
         title: "日常保洁 3 小时".into(),
         description: description.into(),

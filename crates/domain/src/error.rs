@@ -46,6 +46,9 @@ pub enum DomainError {
     /// A price is malformed or out of range.
     #[error("invalid price")]
     InvalidPrice,
+    /// The start time cannot be booked.
+    #[error(transparent)]
+    Slot(#[from] crate::schedule::SlotError),
 }
 
 impl DomainError {
@@ -64,6 +67,7 @@ impl DomainError {
             Self::InvalidTransition => "invalid_transition",
             Self::InvalidDate => "invalid_date",
             Self::InvalidPrice => "invalid_price",
+            Self::Slot(e) => e.code(),
         }
     }
 }

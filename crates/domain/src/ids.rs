@@ -90,6 +90,10 @@ typed_id!(
     /// A service listing.
     ListingId
 );
+typed_id!(
+    /// An order (a booking of one listing at one time).
+    OrderId
+);
 
 #[cfg(test)]
 mod tests {

@@ -311,6 +311,18 @@ pub enum SlotError {
     Taken,
 }
 
+impl SlotError {
+    /// Stable machine-readable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::TooSoon => "slot_too_soon",
+            Self::TooFar => "slot_too_far",
+            Self::OutsideHours => "slot_outside_hours",
+            Self::Taken => "slot_taken",
+        }
+    }
+}
+
 /// Whether `job` and `other` cannot be done by one crew one after the other.
 pub fn conflicts(buffer_min: i64, travel: Travel, job: Candidate, other: &BookedJob) -> bool {
     let buffer = buffer_min * MINUTE_MS;

@@ -5,6 +5,7 @@
 //! Backend differences live in a few named places inside `sql/`: connection pragmas, how a
 //! write transaction begins, and how jobs are claimed.
 
+pub mod bookings;
 pub mod listings;
 pub mod providers;
 pub mod rows;
@@ -16,6 +17,7 @@ use linli_domain::{
     sms::SendRefusal,
     time::Timestamp,
 };
+pub use bookings::*;
 pub use listings::*;
 pub use providers::*;
 pub use rows::*;
@@ -69,7 +71,7 @@ pub enum RefreshOutcome {
 
 /// Everything Linli persists. Each method is one transaction.
 #[async_trait]
-pub trait Store: ProviderStore + ListingStore + Send + Sync + 'static {
+pub trait Store: ProviderStore + ListingStore + BookingStore + Send + Sync + 'static {
     /// Which backend this is.
     fn backend(&self) -> Backend;
     /// Cheap connectivity check for `/readyz`.

@@ -56,6 +56,10 @@ pub struct ListingRow {
     pub flags: String,
     /// Orders sold (filled by the booking issue).
     pub sales: i64,
+    /// Cancellation policy (`flexible`, `standard`, `strict`).
+    pub cancel_policy: String,
+    /// Accepted on payment, without the provider's confirmation.
+    pub instant_book: bool,
     /// Last change.
     pub updated_at: Timestamp,
 }

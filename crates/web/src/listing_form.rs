@@ -74,6 +74,8 @@ pub async fn read(mut mp: Multipart) -> Result<ListingSubmission, AppError> {
             "addons" => addons = text,
             "sop" => sop = text,
             "action" => action = text,
+            "cancel_policy" => form.cancel_policy = Some(text),
+            "instant_book" => form.instant_book = text == "1" || text == "on",
             other => {
                 // Category attributes arrive as `attr:<name>`.
                 if let Some(attr) = other.strip_prefix("attr:") {

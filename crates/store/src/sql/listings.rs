@@ -39,6 +39,8 @@ fn listing(row: &AnyRow) -> StoreResult<ListingRow> {
         review_note: row.try_get("review_note")?,
         flags: row.try_get("flags")?,
         sales: row.try_get("sales")?,
+        cancel_policy: row.try_get("cancel_policy")?,
+        instant_book: row.try_get::<i64, _>("instant_book")? != 0,
         updated_at: decode::ts(row, "updated_at")?,
     })
 }
@@ -82,7 +84,8 @@ impl ListingStore for SqlStore {
                 }
                 sqlx::query(
                     "UPDATE listings SET category = $1, title = $2, description = $3, unit = $4, price_fen = $5, min_units = $6, \
-                     minutes = $7, options = $8, sop = $9, photos = $10, updated_at = $11, attributes = $13 WHERE id = $12",
+                     minutes = $7, options = $8, sop = $9, photos = $10, updated_at = $11, attributes = $13, \
+                     cancel_policy = $14, instant_book = $15 WHERE id = $12",
                 )
                 .bind(&l.category)
                 .bind(&l.title)
@@ -97,14 +100,16 @@ impl ListingStore for SqlStore {
                 .bind(now.0)
                 .bind(l.id.to_string())
                 .bind(&attributes)
+                .bind(&l.cancel_policy)
+                .bind(i64::from(l.instant_book))
                 .execute(&mut *tx)
                 .await?;
             }
             None => {
                 sqlx::query(
                     "INSERT INTO listings (id, provider_id, category, title, description, unit, price_fen, min_units, minutes, \
-                     options, sop, photos, status, created_at, updated_at, attributes) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'draft', $13, $13, $14)",
+                     options, sop, photos, status, created_at, updated_at, attributes, cancel_policy, instant_book) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'draft', $13, $13, $14, $15, $16)",
                 )
                 .bind(l.id.to_string())
                 .bind(l.provider_id.to_string())
@@ -120,6 +125,8 @@ impl ListingStore for SqlStore {
                 .bind(&photos)
                 .bind(now.0)
                 .bind(&attributes)
+                .bind(&l.cancel_policy)
+                .bind(i64::from(l.instant_book))
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;

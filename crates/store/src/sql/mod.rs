@@ -3,6 +3,7 @@
 //! ([`connect`]), how write transactions begin ([`SqlStore::write_tx`]) and job claiming
 //! (`store_impl.rs`, `claim_jobs`).
 
+mod bookings;
 mod decode;
 mod listings;
 mod providers;

@@ -140,6 +140,8 @@ pub async fn add_photo(
         options: current.options.clone(),
         sop: current.sop.clone(),
         attributes: current.attributes.clone(),
+        cancel_policy: Some(current.cancel_policy.clone()),
+        instant_book: current.instant_book,
     };
     Ok(Json(
         state

@@ -1,0 +1,184 @@
+//! Booking persistence: provider availability, orders, their timeline and the occupancy cells
+//! that keep a provider's capacity from ever being exceeded.
+
+use async_trait::async_trait;
+use linli_domain::{
+    ids::{ListingId, OrderId, ProviderId, UserId},
+    schedule::{Availability, Travel},
+    time::Timestamp,
+};
+
+use crate::{NewJob, StoreResult};
+
+/// An order as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRow {
+    /// Id.
+    pub id: OrderId,
+    /// Who booked.
+    pub customer_id: UserId,
+    /// Who serves.
+    pub provider_id: ProviderId,
+    /// What was booked.
+    pub listing_id: ListingId,
+    /// The listing's title at booking time.
+    pub listing_title: String,
+    /// The price explanation at booking time (JSON of `booking::Quote`).
+    pub quote: String,
+    /// Total in 分.
+    pub total_fen: i64,
+    /// The customer's address it was booked for.
+    pub address_id: String,
+    /// District code of the address.
+    pub district_code: String,
+    /// Latitude ×10⁶.
+    pub lat_micro: i64,
+    /// Longitude ×10⁶.
+    pub lng_micro: i64,
+    /// Full address text (masked to the provider until accepted).
+    pub address_text: String,
+    /// Contact name.
+    pub contact_name: String,
+    /// Contact phone (masked to the provider until accepted).
+    pub contact_phone: String,
+    /// Start.
+    pub start_at: Timestamp,
+    /// End.
+    pub end_at: Timestamp,
+    /// Buffer after the job, minutes (the provider's at booking time).
+    pub buffer_min: i64,
+    /// Status (`booking::OrderStatus` text).
+    pub status: String,
+    /// Cancellation policy text.
+    pub cancel_policy: String,
+    /// Accepted on payment.
+    pub instant_book: bool,
+    /// Unpaid orders expire at this time.
+    pub pay_deadline: Timestamp,
+    /// Paid orders not accepted by this time are declined.
+    pub accept_deadline: Option<Timestamp>,
+    /// Times rescheduled.
+    pub times_moved: i64,
+    /// Cancellation fee kept for the provider, 分.
+    pub fee_fen: i64,
+    /// Refund due to the customer, 分.
+    pub refund_fen: i64,
+    /// Credit granted to the customer, 分.
+    pub credit_fen: i64,
+    /// Customer's note to the provider.
+    pub note: String,
+    /// Placed.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// One entry of an order's timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderEventRow {
+    /// When.
+    pub at: Timestamp,
+    /// `customer`, `provider`, `system` or `operator`.
+    pub actor: String,
+    /// What happened (`placed`, `paid`, `accepted`, …).
+    pub action: String,
+    /// Status before (none for `placed`).
+    pub from_status: Option<String>,
+    /// Status after.
+    pub to_status: String,
+    /// Detail (a reason, the old and new time).
+    pub note: String,
+}
+
+/// A status change, applied only if the order is still in `from`.
+#[derive(Debug, Clone)]
+pub struct OrderChange<'a> {
+    /// The order.
+    pub id: OrderId,
+    /// Expected current status.
+    pub from: &'a str,
+    /// New status.
+    pub to: &'a str,
+    /// Timeline action name.
+    pub action: &'a str,
+    /// Who (`customer`, `provider`, `system`, `operator`).
+    pub actor: &'a str,
+    /// Timeline note.
+    pub note: &'a str,
+    /// Set the acceptance deadline (paying).
+    pub accept_deadline: Option<Timestamp>,
+    /// Fee, refund and credit in 分 (cancelling); `None` leaves them.
+    pub amounts: Option<(i64, i64, i64)>,
+    /// A mark against the provider's reliability (`provider_cancel`, `no_show`, …).
+    pub reliability: Option<&'a str>,
+    /// Jobs to schedule in the same transaction.
+    pub jobs: &'a [NewJob],
+    /// When.
+    pub now: Timestamp,
+}
+
+/// Order persistence. Each call is one transaction.
+#[async_trait]
+pub trait BookingStore: Send + Sync {
+    /// A provider's availability, `None` when never set (the defaults apply).
+    async fn schedule(&self, provider: ProviderId) -> StoreResult<Option<Availability>>;
+    /// Replaces a provider's availability.
+    async fn put_schedule(
+        &self,
+        provider: ProviderId,
+        availability: &Availability,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Places an order if its time is still free: under the provider's lock, re-reads the jobs
+    /// around it, checks `schedule::check`, takes its occupancy cells, writes the order, its
+    /// first timeline entry and `jobs`. A taken slot is `Rule(Slot(Taken))` (or `Conflict` if
+    /// the cells' unique key caught a race).
+    async fn place_order(
+        &self,
+        order: &OrderRow,
+        availability: &Availability,
+        travel: Travel,
+        jobs: &[NewJob],
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Moves an order that holds its slot to a new time, under the same checks as placing it
+    /// (its own old time does not count against it).
+    #[allow(clippy::too_many_arguments)]
+    async fn reschedule_order(
+        &self,
+        id: OrderId,
+        start: Timestamp,
+        end: Timestamp,
+        availability: &Availability,
+        travel: Travel,
+        actor: &str,
+        jobs: &[NewJob],
+        now: Timestamp,
+    ) -> StoreResult<OrderRow>;
+    /// Applies a status change if the order is still in `change.from` (else
+    /// `Rule(InvalidTransition)`); a status that no longer holds the slot frees its cells.
+    async fn change_order(&self, change: &OrderChange<'_>) -> StoreResult<OrderRow>;
+    /// One order.
+    async fn order(&self, id: OrderId) -> StoreResult<Option<OrderRow>>;
+    /// A customer's orders, newest first, optionally only some statuses.
+    async fn customer_orders(
+        &self,
+        customer: UserId,
+        statuses: &[&str],
+        limit: i64,
+    ) -> StoreResult<Vec<OrderRow>>;
+    /// A provider's orders starting in `[from, to)`, optionally only some statuses, by start.
+    async fn provider_orders(
+        &self,
+        provider: ProviderId,
+        statuses: &[&str],
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<Vec<OrderRow>>;
+    /// An order's timeline, oldest first.
+    async fn order_events(&self, id: OrderId) -> StoreResult<Vec<OrderEventRow>>;
+    /// Occupancy cells an order holds (for tests and the invariant checks).
+    async fn order_cells(&self, id: OrderId) -> StoreResult<i64>;
+    /// Marks against a provider's reliability.
+    async fn reliability_marks(&self, provider: ProviderId) -> StoreResult<Vec<String>>;
+}

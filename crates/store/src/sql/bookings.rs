@@ -1,0 +1,606 @@
+//! The statements behind [`BookingStore`].
+//!
+//! No double booking rests on two things, the same on both databases:
+//! 1. Every booking transaction first bumps the provider's `provider_schedules.lock_version`.
+//!    On PostgreSQL that row lock serialises one provider's bookings (other providers are not
+//!    held up); on SQLite the transaction is `BEGIN IMMEDIATE`, which serialises all writers.
+//!    Inside it, the travel-time rule is checked against the jobs as they are now.
+//! 2. The occupancy cells' primary key `(provider_id, cell, lane)`, with lanes below the
+//!    provider's capacity, is a constraint no interleaving can break: even a transaction that
+//!    skipped the lock could not put more jobs in a quarter-hour than there are lanes.
+
+use async_trait::async_trait;
+use linli_domain::{
+    DomainError,
+    ids::{JobId, OrderId, ProviderId, UserId},
+    schedule::{self, Availability, BookedJob, Candidate, SlotError, Travel},
+    time::{DAY_MS, MINUTE_MS, Timestamp},
+};
+use sqlx::{Row, any::AnyRow};
+
+use super::{SqlStore, decode, map_err, parse_id};
+use crate::{
+    BookingStore, NewJob, OrderChange, OrderEventRow, OrderRow, StoreError, StoreResult,
+};
+
+/// Statuses that hold a slot (`OrderStatus::holds_slot`), as SQL.
+const HOLDING: &str = "('pending_payment', 'awaiting_acceptance', 'accepted', 'in_service')";
+
+fn order(row: &AnyRow) -> StoreResult<OrderRow> {
+    let accept: Option<i64> = row.try_get("accept_deadline")?;
+    Ok(OrderRow {
+        id: parse_id(&row.try_get::<String, _>("id")?)?,
+        customer_id: parse_id(&row.try_get::<String, _>("customer_id")?)?,
+        provider_id: parse_id(&row.try_get::<String, _>("provider_id")?)?,
+        listing_id: parse_id(&row.try_get::<String, _>("listing_id")?)?,
+        listing_title: row.try_get("listing_title")?,
+        quote: row.try_get("quote")?,
+        total_fen: row.try_get("total_fen")?,
+        address_id: row.try_get("address_id")?,
+        district_code: row.try_get("district_code")?,
+        lat_micro: row.try_get("lat_micro")?,
+        lng_micro: row.try_get("lng_micro")?,
+        address_text: row.try_get("address_text")?,
+        contact_name: row.try_get("contact_name")?,
+        contact_phone: row.try_get("contact_phone")?,
+        start_at: decode::ts(row, "start_at")?,
+        end_at: decode::ts(row, "end_at")?,
+        buffer_min: row.try_get("buffer_min")?,
+        status: row.try_get("status")?,
+        cancel_policy: row.try_get("cancel_policy")?,
+        instant_book: decode::flag(row, "instant_book")?,
+        pay_deadline: decode::ts(row, "pay_deadline")?,
+        accept_deadline: accept.map(Timestamp),
+        times_moved: row.try_get("times_moved")?,
+        fee_fen: row.try_get("fee_fen")?,
+        refund_fen: row.try_get("refund_fen")?,
+        credit_fen: row.try_get("credit_fen")?,
+        note: row.try_get("note")?,
+        created_at: decode::ts(row, "created_at")?,
+        updated_at: decode::ts(row, "updated_at")?,
+    })
+}
+
+fn corrupt(col: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{col}: {e}"))
+}
+
+/// Takes the provider's booking lock (creating its schedule row with `availability` if it has
+/// none yet).
+async fn lock_provider(
+    tx: &mut sqlx::AnyConnection,
+    provider: ProviderId,
+    availability: &Availability,
+    now: Timestamp,
+) -> StoreResult<()> {
+    insert_schedule_if_absent(tx, provider, availability, now).await?;
+    sqlx::query(
+        "UPDATE provider_schedules SET lock_version = lock_version + 1 WHERE provider_id = $1",
+    )
+    .bind(provider.to_string())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_schedule_if_absent(
+    tx: &mut sqlx::AnyConnection,
+    provider: ProviderId,
+    a: &Availability,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let weekly = serde_json::to_string(&a.weekly).map_err(|e| corrupt("weekly", e))?;
+    let exceptions = serde_json::to_string(&a.exceptions).map_err(|e| corrupt("exceptions", e))?;
+    sqlx::query(
+        "INSERT INTO provider_schedules (provider_id, weekly, exceptions, capacity, min_notice_min, \
+         horizon_days, buffer_min, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (provider_id) DO NOTHING",
+    )
+    .bind(provider.to_string())
+    .bind(weekly)
+    .bind(exceptions)
+    .bind(a.capacity)
+    .bind(a.min_notice_min)
+    .bind(a.horizon_days)
+    .bind(a.buffer_min)
+    .bind(now.0)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// The provider's jobs holding a slot within a day of `[start, end)`, except `skip`.
+async fn jobs_around(
+    tx: &mut sqlx::AnyConnection,
+    provider: ProviderId,
+    start: Timestamp,
+    end: Timestamp,
+    skip: Option<OrderId>,
+) -> StoreResult<Vec<BookedJob>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT start_at, end_at, lat_micro, lng_micro FROM orders WHERE provider_id = $1 \
+         AND status IN {HOLDING} AND start_at < $2 AND end_at > $3 AND id <> $4"
+    )))
+    .bind(provider.to_string())
+    .bind(end.0 + DAY_MS)
+    .bind(start.0 - DAY_MS)
+    .bind(skip.map(|s| s.to_string()).unwrap_or_default())
+    .fetch_all(&mut *tx)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(BookedJob {
+                start: decode::ts(r, "start_at")?,
+                end: decode::ts(r, "end_at")?,
+                at: (r.try_get("lat_micro")?, r.try_get("lng_micro")?),
+            })
+        })
+        .collect()
+}
+
+/// Checks the slot and takes its cells for `order`, each in the lowest free lane.
+#[allow(clippy::too_many_arguments)]
+async fn occupy(
+    tx: &mut sqlx::AnyConnection,
+    provider: ProviderId,
+    order: OrderId,
+    start: Timestamp,
+    end: Timestamp,
+    at: (i64, i64),
+    a: &Availability,
+    travel: Travel,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let booked = jobs_around(tx, provider, start, end, Some(order)).await?;
+    let job = Candidate {
+        start,
+        minutes: (end.0 - start.0) / MINUTE_MS,
+        at,
+    };
+    schedule::check(a, travel, &booked, job, now).map_err(DomainError::from)?;
+    let cells = schedule::cells(start, end, a.buffer_min);
+    let used = sqlx::query(
+        "SELECT cell, lane FROM booking_cells WHERE provider_id = $1 AND cell >= $2 AND cell < $3",
+    )
+    .bind(provider.to_string())
+    .bind(cells.start)
+    .bind(cells.end)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut taken: Vec<(i64, i64)> = Vec::with_capacity(used.len());
+    for r in &used {
+        taken.push((r.try_get("cell")?, r.try_get("lane")?));
+    }
+    for cell in cells {
+        let lane = (0..a.capacity)
+            .find(|l| !taken.contains(&(cell, *l)))
+            .ok_or(DomainError::Slot(SlotError::Taken))?;
+        sqlx::query(
+            "INSERT INTO booking_cells (provider_id, cell, lane, order_id) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(provider.to_string())
+        .bind(cell)
+        .bind(lane)
+        .bind(order.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    }
+    Ok(())
+}
+
+async fn add_event(
+    tx: &mut sqlx::AnyConnection,
+    order: OrderId,
+    e: &OrderEventRow,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO order_events (id, order_id, at, actor, action, from_status, to_status, note) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(JobId::new().to_string())
+    .bind(order.to_string())
+    .bind(e.at.0)
+    .bind(&e.actor)
+    .bind(&e.action)
+    .bind(e.from_status.clone())
+    .bind(&e.to_status)
+    .bind(&e.note)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+async fn add_jobs(tx: &mut sqlx::AnyConnection, jobs: &[NewJob], now: Timestamp) -> StoreResult<()> {
+    for j in jobs {
+        sqlx::query(
+            "INSERT INTO jobs (id, kind, payload, run_at, status, attempts, dedupe_key, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $6) ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(j.id.to_string())
+        .bind(&j.kind)
+        .bind(&j.payload)
+        .bind(j.run_at.0)
+        .bind(j.dedupe_key.clone())
+        .bind(now.0)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn fetch_order(tx: &mut sqlx::AnyConnection, id: OrderId) -> StoreResult<Option<OrderRow>> {
+    let row = sqlx::query("SELECT * FROM orders WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+    row.as_ref().map(order).transpose()
+}
+
+fn status_filter(statuses: &[&str], first_param: usize) -> String {
+    if statuses.is_empty() {
+        return String::new();
+    }
+    let marks: Vec<String> = (0..statuses.len())
+        .map(|i| format!("${}", first_param + i))
+        .collect();
+    format!(" AND status IN ({})", marks.join(", "))
+}
+
+#[async_trait]
+impl BookingStore for SqlStore {
+    async fn schedule(&self, provider: ProviderId) -> StoreResult<Option<Availability>> {
+        let row = sqlx::query("SELECT * FROM provider_schedules WHERE provider_id = $1")
+            .bind(provider.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let weekly: String = r.try_get("weekly")?;
+        let exceptions: String = r.try_get("exceptions")?;
+        Ok(Some(Availability {
+            weekly: serde_json::from_str(&weekly).map_err(|e| corrupt("weekly", e))?,
+            exceptions: serde_json::from_str(&exceptions).map_err(|e| corrupt("exceptions", e))?,
+            capacity: r.try_get("capacity")?,
+            min_notice_min: r.try_get("min_notice_min")?,
+            horizon_days: r.try_get("horizon_days")?,
+            buffer_min: r.try_get("buffer_min")?,
+        }))
+    }
+
+    async fn put_schedule(
+        &self,
+        provider: ProviderId,
+        a: &Availability,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        insert_schedule_if_absent(&mut tx, provider, a, now).await?;
+        let weekly = serde_json::to_string(&a.weekly).map_err(|e| corrupt("weekly", e))?;
+        let exceptions =
+            serde_json::to_string(&a.exceptions).map_err(|e| corrupt("exceptions", e))?;
+        sqlx::query(
+            "UPDATE provider_schedules SET weekly = $2, exceptions = $3, capacity = $4, \
+             min_notice_min = $5, horizon_days = $6, buffer_min = $7, updated_at = $8, \
+             lock_version = lock_version + 1 WHERE provider_id = $1",
+        )
+        .bind(provider.to_string())
+        .bind(weekly)
+        .bind(exceptions)
+        .bind(a.capacity)
+        .bind(a.min_notice_min)
+        .bind(a.horizon_days)
+        .bind(a.buffer_min)
+        .bind(now.0)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn place_order(
+        &self,
+        o: &OrderRow,
+        a: &Availability,
+        travel: Travel,
+        jobs: &[NewJob],
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        lock_provider(&mut tx, o.provider_id, a, now).await?;
+        sqlx::query(
+            "INSERT INTO orders (id, customer_id, provider_id, listing_id, listing_title, quote, \
+             total_fen, address_id, district_code, lat_micro, lng_micro, address_text, contact_name, \
+             contact_phone, start_at, end_at, buffer_min, status, cancel_policy, instant_book, \
+             pay_deadline, accept_deadline, note, created_at, updated_at) VALUES ($1, $2, $3, $4, \
+             $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
+             $23, $24, $24)",
+        )
+        .bind(o.id.to_string())
+        .bind(o.customer_id.to_string())
+        .bind(o.provider_id.to_string())
+        .bind(o.listing_id.to_string())
+        .bind(&o.listing_title)
+        .bind(&o.quote)
+        .bind(o.total_fen)
+        .bind(&o.address_id)
+        .bind(&o.district_code)
+        .bind(o.lat_micro)
+        .bind(o.lng_micro)
+        .bind(&o.address_text)
+        .bind(&o.contact_name)
+        .bind(&o.contact_phone)
+        .bind(o.start_at.0)
+        .bind(o.end_at.0)
+        .bind(o.buffer_min)
+        .bind(&o.status)
+        .bind(&o.cancel_policy)
+        .bind(i64::from(o.instant_book))
+        .bind(o.pay_deadline.0)
+        .bind(o.accept_deadline.map(|t| t.0))
+        .bind(&o.note)
+        .bind(now.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        occupy(
+            &mut tx,
+            o.provider_id,
+            o.id,
+            o.start_at,
+            o.end_at,
+            (o.lat_micro, o.lng_micro),
+            a,
+            travel,
+            now,
+        )
+        .await?;
+        add_event(
+            &mut tx,
+            o.id,
+            &OrderEventRow {
+                at: now,
+                actor: "customer".into(),
+                action: "placed".into(),
+                from_status: None,
+                to_status: o.status.clone(),
+                note: String::new(),
+            },
+        )
+        .await?;
+        add_jobs(&mut tx, jobs, now).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn reschedule_order(
+        &self,
+        id: OrderId,
+        start: Timestamp,
+        end: Timestamp,
+        a: &Availability,
+        travel: Travel,
+        actor: &str,
+        jobs: &[NewJob],
+        now: Timestamp,
+    ) -> StoreResult<OrderRow> {
+        let mut tx = self.write_tx().await?;
+        let current = fetch_order(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        lock_provider(&mut tx, current.provider_id, a, now).await?;
+        // Re-read under the lock: the order may have moved on meanwhile.
+        let current = fetch_order(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        let status = linli_domain::booking::OrderStatus::parse(&current.status)?;
+        status.after(linli_domain::booking::OrderAction::Reschedule)?;
+        sqlx::query("DELETE FROM booking_cells WHERE order_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        occupy(
+            &mut tx,
+            current.provider_id,
+            id,
+            start,
+            end,
+            (current.lat_micro, current.lng_micro),
+            a,
+            travel,
+            now,
+        )
+        .await?;
+        sqlx::query(
+            "UPDATE orders SET start_at = $2, end_at = $3, buffer_min = $4, \
+             times_moved = times_moved + 1, updated_at = $5 WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .bind(start.0)
+        .bind(end.0)
+        .bind(a.buffer_min)
+        .bind(now.0)
+        .execute(&mut *tx)
+        .await?;
+        add_event(
+            &mut tx,
+            id,
+            &OrderEventRow {
+                at: now,
+                actor: actor.to_owned(),
+                action: "rescheduled".into(),
+                from_status: Some(current.status.clone()),
+                to_status: current.status.clone(),
+                note: format!(
+                    "{} → {}",
+                    current.start_at.local_display(),
+                    start.local_display()
+                ),
+            },
+        )
+        .await?;
+        add_jobs(&mut tx, jobs, now).await?;
+        let row = fetch_order(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(row)
+    }
+
+    async fn change_order(&self, c: &OrderChange<'_>) -> StoreResult<OrderRow> {
+        let mut tx = self.write_tx().await?;
+        let (fee, refund, credit) = c.amounts.unwrap_or((0, 0, 0));
+        let done = sqlx::query(
+            "UPDATE orders SET status = $3, updated_at = $4, \
+             accept_deadline = CASE WHEN $5 = 1 THEN $6 ELSE accept_deadline END, \
+             fee_fen = CASE WHEN $7 = 1 THEN $8 ELSE fee_fen END, \
+             refund_fen = CASE WHEN $7 = 1 THEN $9 ELSE refund_fen END, \
+             credit_fen = CASE WHEN $7 = 1 THEN $10 ELSE credit_fen END \
+             WHERE id = $1 AND status = $2",
+        )
+        .bind(c.id.to_string())
+        .bind(c.from)
+        .bind(c.to)
+        .bind(c.now.0)
+        .bind(i64::from(c.accept_deadline.is_some()))
+        .bind(c.accept_deadline.map_or(0, |t| t.0))
+        .bind(i64::from(c.amounts.is_some()))
+        .bind(fee)
+        .bind(refund)
+        .bind(credit)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return match fetch_order(&mut tx, c.id).await? {
+                Some(_) => Err(StoreError::Rule(DomainError::InvalidTransition)),
+                None => Err(StoreError::NotFound),
+            };
+        }
+        let holds = linli_domain::booking::OrderStatus::parse(c.to)?.holds_slot();
+        if !holds {
+            sqlx::query("DELETE FROM booking_cells WHERE order_id = $1")
+                .bind(c.id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        add_event(
+            &mut tx,
+            c.id,
+            &OrderEventRow {
+                at: c.now,
+                actor: c.actor.to_owned(),
+                action: c.action.to_owned(),
+                from_status: Some(c.from.to_owned()),
+                to_status: c.to.to_owned(),
+                note: c.note.to_owned(),
+            },
+        )
+        .await?;
+        let row = fetch_order(&mut tx, c.id).await?.ok_or(StoreError::NotFound)?;
+        if let Some(kind) = c.reliability {
+            sqlx::query(
+                "INSERT INTO reliability_events (id, provider_id, order_id, kind, at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(JobId::new().to_string())
+            .bind(row.provider_id.to_string())
+            .bind(c.id.to_string())
+            .bind(kind)
+            .bind(c.now.0)
+            .execute(&mut *tx)
+            .await?;
+        }
+        add_jobs(&mut tx, c.jobs, c.now).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    async fn order(&self, id: OrderId) -> StoreResult<Option<OrderRow>> {
+        let row = sqlx::query("SELECT * FROM orders WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(order).transpose()
+    }
+
+    async fn customer_orders(
+        &self,
+        customer: UserId,
+        statuses: &[&str],
+        limit: i64,
+    ) -> StoreResult<Vec<OrderRow>> {
+        let sql = format!(
+            "SELECT * FROM orders WHERE customer_id = $1{} ORDER BY created_at DESC, id DESC LIMIT $2",
+            status_filter(statuses, 3)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(customer.to_string())
+            .bind(limit);
+        for s in statuses {
+            q = q.bind(*s);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter().map(order).collect()
+    }
+
+    async fn provider_orders(
+        &self,
+        provider: ProviderId,
+        statuses: &[&str],
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<Vec<OrderRow>> {
+        let sql = format!(
+            "SELECT * FROM orders WHERE provider_id = $1 AND start_at >= $2 AND start_at < $3{} \
+             ORDER BY start_at, id LIMIT 500",
+            status_filter(statuses, 4)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(provider.to_string())
+            .bind(from.0)
+            .bind(to.0);
+        for s in statuses {
+            q = q.bind(*s);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter().map(order).collect()
+    }
+
+    async fn order_events(&self, id: OrderId) -> StoreResult<Vec<OrderEventRow>> {
+        let rows = sqlx::query(
+            "SELECT at, actor, action, from_status, to_status, note FROM order_events \
+             WHERE order_id = $1 ORDER BY at, id",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OrderEventRow {
+                    at: decode::ts(r, "at")?,
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    from_status: r.try_get("from_status")?,
+                    to_status: r.try_get("to_status")?,
+                    note: r.try_get("note")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn order_cells(&self, id: OrderId) -> StoreResult<i64> {
+        let n: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM booking_cells WHERE order_id = $1")
+            .bind(id.to_string())
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        Ok(n)
+    }
+
+    async fn reliability_marks(&self, provider: ProviderId) -> StoreResult<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT kind FROM reliability_events WHERE provider_id = $1 ORDER BY at, id",
+        )
+        .bind(provider.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>("kind")?))
+            .collect()
+    }
+}
