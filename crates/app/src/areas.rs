@@ -246,21 +246,7 @@ impl App {
             }
             (None, None) => return Err(linli_domain::DomainError::UnknownDistrict.into()),
         };
-        let areas: Vec<ServiceArea> = self
-            .store
-            .service_areas(l.provider_id)
-            .await?
-            .iter()
-            .map(to_domain)
-            .collect();
-        let fee = area::surcharge_for(
-            &areas,
-            Place {
-                district: &code,
-                lat_micro: lat,
-                lng_micro: lng,
-            },
-        );
+        let fee = surcharge_at(self, l.provider_id, &code, lat, lng).await?;
         Ok(Coverage {
             served: fee.is_some(),
             surcharge: fee.map(|m| m.to_string()),
@@ -270,4 +256,29 @@ impl App {
                 .unwrap_or_default(),
         })
     }
+}
+
+/// The surcharge of the provider's zone covering the place, `None` when no zone covers it.
+pub(crate) async fn surcharge_at(
+    app: &App,
+    provider: linli_domain::ids::ProviderId,
+    district_code: &str,
+    lat: i64,
+    lng: i64,
+) -> AppResult<Option<Money>> {
+    let areas: Vec<ServiceArea> = app
+        .store
+        .service_areas(provider)
+        .await?
+        .iter()
+        .map(to_domain)
+        .collect();
+    Ok(area::surcharge_for(
+        &areas,
+        Place {
+            district: district_code,
+            lat_micro: lat,
+            lng_micro: lng,
+        },
+    ))
 }

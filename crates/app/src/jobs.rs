@@ -41,6 +41,9 @@ impl JobRunner {
             vec![
                 Arc::new(PurgeTokens),
                 Arc::new(crate::providers::DocumentExpiry),
+                Arc::new(crate::orders::ExpireUnpaid),
+                Arc::new(crate::orders::AcceptDeadline),
+                Arc::new(crate::orders::Reminder),
             ],
         )
     }

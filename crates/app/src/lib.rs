@@ -11,6 +11,7 @@ pub mod files;
 pub mod jobs;
 pub mod limiter;
 pub mod listings;
+pub mod orders;
 pub mod profile;
 pub mod providers;
 pub mod search;
@@ -58,6 +59,14 @@ pub struct AppConfig {
     pub access_ttl_ms: i64,
     /// API refresh token lifetime.
     pub refresh_ttl_ms: i64,
+    /// How long a placed order holds its slot unpaid.
+    pub pay_window_ms: i64,
+    /// How long a provider has to accept a paid order.
+    pub accept_window_ms: i64,
+    /// How long before the start both sides are reminded.
+    pub reminder_before_ms: i64,
+    /// Travel between on-site jobs.
+    pub travel: linli_domain::schedule::Travel,
 }
 
 impl AppConfig {
@@ -70,6 +79,10 @@ impl AppConfig {
             session_ttl_ms: 30 * DAY_MS,
             access_ttl_ms: 15 * MINUTE_MS,
             refresh_ttl_ms: 30 * DAY_MS,
+            pay_window_ms: 15 * MINUTE_MS,
+            accept_window_ms: 30 * MINUTE_MS,
+            reminder_before_ms: 2 * 60 * MINUTE_MS,
+            travel: linli_domain::schedule::Travel::default(),
         }
     }
 }

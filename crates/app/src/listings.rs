@@ -173,7 +173,7 @@ impl App {
     }
 
     /// The caller's provider record if approved and not suspended.
-    async fn active_provider(&self, actor: &Actor) -> AppResult<ProviderRow> {
+    pub(crate) async fn active_provider(&self, actor: &Actor) -> AppResult<ProviderRow> {
         let m = actor.member()?;
         match self.store.provider_by_user(m.id).await? {
             Some(p) if p.status == "approved" && !p.suspended => Ok(p),

@@ -2592,7 +2592,7 @@ fn listing_form(shelf: &Shelf, k: usize, p: &DemoProvider) -> AppResult<ListingF
                 .as_str()
                 .to_owned(),
         ),
-        instant_book: k % 4 == 0,
+        instant_book: k.is_multiple_of(4),
     })
 }
 

@@ -12,12 +12,12 @@ pub mod rows;
 pub mod sql;
 
 use async_trait::async_trait;
+pub use bookings::*;
 use linli_domain::{
     ids::{AddressId, JobId, RoleId, SessionId, UserId},
     sms::SendRefusal,
     time::Timestamp,
 };
-pub use bookings::*;
 pub use listings::*;
 pub use providers::*;
 pub use rows::*;

@@ -19,9 +19,7 @@ use linli_domain::{
 use sqlx::{Row, any::AnyRow};
 
 use super::{SqlStore, decode, map_err, parse_id};
-use crate::{
-    BookingStore, NewJob, OrderChange, OrderEventRow, OrderRow, StoreError, StoreResult,
-};
+use crate::{BookingStore, NewJob, OrderChange, OrderEventRow, OrderRow, StoreError, StoreResult};
 
 /// Statuses that hold a slot (`OrderStatus::holds_slot`), as SQL.
 const HOLDING: &str = "('pending_payment', 'awaiting_acceptance', 'accepted', 'in_service')";
@@ -211,7 +209,11 @@ async fn add_event(
     Ok(())
 }
 
-async fn add_jobs(tx: &mut sqlx::AnyConnection, jobs: &[NewJob], now: Timestamp) -> StoreResult<()> {
+async fn add_jobs(
+    tx: &mut sqlx::AnyConnection,
+    jobs: &[NewJob],
+    now: Timestamp,
+) -> StoreResult<()> {
     for j in jobs {
         sqlx::query(
             "INSERT INTO jobs (id, kind, payload, run_at, status, attempts, dedupe_key, created_at, updated_at) \
@@ -386,10 +388,14 @@ impl BookingStore for SqlStore {
         now: Timestamp,
     ) -> StoreResult<OrderRow> {
         let mut tx = self.write_tx().await?;
-        let current = fetch_order(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        let current = fetch_order(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         lock_provider(&mut tx, current.provider_id, a, now).await?;
         // Re-read under the lock: the order may have moved on meanwhile.
-        let current = fetch_order(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        let current = fetch_order(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let status = linli_domain::booking::OrderStatus::parse(&current.status)?;
         status.after(linli_domain::booking::OrderAction::Reschedule)?;
         sqlx::query("DELETE FROM booking_cells WHERE order_id = $1")
@@ -437,7 +443,9 @@ impl BookingStore for SqlStore {
         )
         .await?;
         add_jobs(&mut tx, jobs, now).await?;
-        let row = fetch_order(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        let row = fetch_order(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         tx.commit().await.map_err(map_err)?;
         Ok(row)
     }
@@ -491,7 +499,9 @@ impl BookingStore for SqlStore {
             },
         )
         .await?;
-        let row = fetch_order(&mut tx, c.id).await?.ok_or(StoreError::NotFound)?;
+        let row = fetch_order(&mut tx, c.id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         if let Some(kind) = c.reliability {
             sqlx::query(
                 "INSERT INTO reliability_events (id, provider_id, order_id, kind, at) \
@@ -584,11 +594,13 @@ impl BookingStore for SqlStore {
     }
 
     async fn order_cells(&self, id: OrderId) -> StoreResult<i64> {
-        let n: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM booking_cells WHERE order_id = $1")
-            .bind(id.to_string())
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
+        let n: i64 = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM booking_cells WHERE order_id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
         Ok(n)
     }
 
