@@ -9,6 +9,7 @@ pub mod categories;
 pub mod discover;
 pub mod listings;
 pub mod me;
+pub mod orders;
 pub mod providers;
 pub mod search;
 
@@ -43,6 +44,9 @@ use crate::access::{Access, Routes};
         areas::mine, areas::add, areas::delete, areas::coverage,
         discover::category, discover::favourites, discover::add_favourite, discover::remove_favourite,
         discover::follows, discover::follow, discover::unfollow,
+        orders::schedule, orders::put_schedule, orders::provider_orders, orders::accept, orders::decline,
+        orders::slots, orders::my_orders, orders::place, orders::get, orders::cancel_preview, orders::cancel,
+        orders::reschedule, orders::simulate_pay,
         search::search, search::suggestions, search::clear_history, search::set_pinned, search::synonyms, search::add_synonyms, search::delete_synonyms,
     ),
     components(schemas(crate::error::ErrorBody)),
@@ -53,6 +57,7 @@ use crate::access::{Access, Routes};
         (name = "catalog", description = "Public reference data"),
         (name = "providers", description = "Provider onboarding and profiles"),
         (name = "listings", description = "Service listings"),
+        (name = "orders", description = "Availability, slots and orders"),
         (name = "admin", description = "Operator console (staff permissions required)"),
     )
 )]
@@ -84,6 +89,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = areas::routes(r);
     let r = discover::routes(r);
     let r = search::routes(r);
+    let r = orders::routes(r);
     admin::routes(r)
 }
 
