@@ -106,6 +106,8 @@ pub struct App {
     pub config: AppConfig,
     /// This process's name among the nodes sharing the database (for leases).
     pub node: Arc<str>,
+    /// The movable clock of dev mode (see [`App::with_dev_clock`]).
+    pub dev_clock: Option<Arc<linli_domain::time::OffsetClock>>,
 }
 
 impl std::fmt::Debug for App {
@@ -131,6 +133,7 @@ impl App {
             files: Arc::new(files::LocalFiles::new(files_root)),
             search: None,
             node: Arc::from(uuid::Uuid::now_v7().to_string()),
+            dev_clock: None,
             store,
             clock,
             config,
@@ -141,6 +144,26 @@ impl App {
     pub fn with_search(mut self, index: Arc<dyn linli_search::SearchIndex>) -> Self {
         self.search = Some(index);
         self
+    }
+
+    /// The same app on a clock that dev tools can move forward.
+    pub fn with_dev_clock(mut self, clock: Arc<linli_domain::time::OffsetClock>) -> Self {
+        self.clock = clock.clone();
+        self.dev_clock = Some(clock);
+        self
+    }
+
+    /// Dev mode: moves the clock forward by `minutes` (1–10080) and returns the new time.
+    pub fn advance_dev_clock(&self, minutes: i64) -> AppResult<linli_domain::time::Timestamp> {
+        let clock = self
+            .dev_clock
+            .as_ref()
+            .filter(|_| self.config.dev_mode)
+            .ok_or(AppError::NotFound)?;
+        if !(1..=7 * 24 * 60).contains(&minutes) {
+            return Err(linli_domain::DomainError::Invalid("minutes").into());
+        }
+        Ok(clock.advance(minutes * linli_domain::time::MINUTE_MS))
     }
 
     /// The current time from the injected clock.

@@ -411,6 +411,19 @@ impl App {
         date: &str,
         choice: &Choice,
     ) -> AppResult<Slots> {
+        self.slots_except(actor, listing, address, date, choice, None)
+            .await
+    }
+
+    async fn slots_except(
+        &self,
+        actor: &Actor,
+        listing: ListingId,
+        address: AddressId,
+        date: &str,
+        choice: &Choice,
+        except: Option<OrderId>,
+    ) -> AppResult<Slots> {
         let m = actor.member()?;
         let day = Day::parse(date)?;
         let (l, p) = self.bookable(listing).await?;
@@ -431,6 +444,7 @@ impl App {
                 .provider_orders(p.id, &HOLDING, from, to)
                 .await?
                 .iter()
+                .filter(|o| Some(o.id) != except)
                 .map(|o| schedule::BookedJob {
                     start: o.start_at,
                     end: o.end_at,
@@ -458,6 +472,44 @@ impl App {
             served,
             quote: quote_view(&q),
         })
+    }
+
+    /// Start times the customer's order could move to on `date` (its own time not counted
+    /// against it).
+    pub async fn reschedule_slots(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+        date: &str,
+    ) -> AppResult<Slots> {
+        let (o, side) = self.order_for(actor, id).await?;
+        if side != Side::Customer {
+            return Err(AppError::NotFound);
+        }
+        let q: serde_json::Value = serde_json::from_str(&o.quote).unwrap_or_default();
+        let choice = Choice {
+            variant: q["variant"].as_str().map(str::to_owned),
+            addons: q["addons"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            units: q["units"].as_i64(),
+        };
+        let address: AddressId = o.address_id.parse().map_err(|_| AppError::NotFound)?;
+        let mut slots = self
+            .slots_except(actor, o.listing_id, address, date, &choice, Some(o.id))
+            .await?;
+        // The current time is not a move.
+        if Day::of(o.start_at).to_string() == slots.date {
+            let current =
+                schedule::hhmm((o.start_at.0 - Day::of(o.start_at).start_ms()) / MINUTE_MS);
+            slots.times.retain(|t| *t != current);
+        }
+        Ok(slots)
     }
 
     /// Places an order (step 3): the price is computed here, the slot is checked and held in

@@ -2586,13 +2586,14 @@ fn listing_form(shelf: &Shelf, k: usize, p: &DemoProvider) -> AppResult<ListingF
             .collect(),
         sop,
         attributes: Vec::new(),
-        // A mix of policies, and every fourth service instant-book.
+        // A mix of policies, and about a third of the services instant-book (by title, so each
+        // provider gets a mix).
         cancel_policy: Some(
-            linli_domain::booking::CancelPolicy::ALL[k % 3]
+            linli_domain::booking::CancelPolicy::ALL[(k + offer.title.chars().count()) % 3]
                 .as_str()
                 .to_owned(),
         ),
-        instant_book: k.is_multiple_of(4),
+        instant_book: offer.title.chars().count().is_multiple_of(3),
     })
 }
 

@@ -548,3 +548,45 @@ backend_test!(
         }
     }
 );
+
+backend_test!(
+    both_sides_are_reminded_before_the_job_once,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let runner = JobRunner::new(w.app.clone());
+        let id = w.place("10:00").await.unwrap();
+        w.app.mark_paid(id).await.unwrap();
+        if w.status(id).await == "awaiting_acceptance" {
+            w.app.answer_order(&w.provider, id, true, "").await.unwrap();
+        }
+        let row = w.app.store.order(id).await.unwrap().unwrap();
+        let sms_before = w.app.store.sms_outbox(100).await.unwrap().len();
+        // Just before the reminder time nothing is sent; at two hours before, both sides hear.
+        let to_reminder = row.start_at.0 - 2 * HOUR_MS - w.clock.now().0;
+        w.clock.advance_ms(to_reminder - MINUTE_MS);
+        runner.run_due().await.unwrap();
+        let reminders =
+            |n: &[(String, String)]| n.iter().filter(|(_, b)| b.contains("提醒")).count();
+        assert_eq!(
+            reminders(&w.app.my_notifications(&w.customer).await.unwrap()),
+            0
+        );
+        w.clock.advance_ms(2 * MINUTE_MS);
+        runner.run_due().await.unwrap();
+        runner.run_due().await.unwrap();
+        assert_eq!(
+            reminders(&w.app.my_notifications(&w.customer).await.unwrap()),
+            1
+        );
+        assert_eq!(
+            reminders(&w.app.my_notifications(&w.provider).await.unwrap()),
+            1
+        );
+        let sms = w.app.store.sms_outbox(100).await.unwrap();
+        assert_eq!(sms.len(), sms_before + 2);
+        assert!(
+            sms.iter()
+                .any(|m| m.phone == "13912345678" && m.body.contains("提醒"))
+        );
+    }
+);

@@ -143,3 +143,27 @@ mod tests {
         );
     }
 }
+
+/// The wall clock plus an offset that only moves forward: dev mode uses it so a person (or a
+/// browser test) can let the payment window or a deadline pass without waiting.
+#[derive(Debug, Default)]
+pub struct OffsetClock {
+    offset_ms: std::sync::atomic::AtomicI64,
+}
+
+impl OffsetClock {
+    /// Moves the clock forward by `ms` (negative values are ignored) and returns the new time.
+    pub fn advance(&self, ms: i64) -> Timestamp {
+        self.offset_ms
+            .fetch_add(ms.max(0), std::sync::atomic::Ordering::SeqCst);
+        self.now()
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> Timestamp {
+        SystemClock
+            .now()
+            .plus_ms(self.offset_ms.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}

@@ -101,6 +101,12 @@ async fn build_app(cfg: &Config, with_search: bool) -> Result<App> {
         AppConfig::new(secret, cfg.mode == Mode::Dev),
         cfg.data_dir.join("files"),
     );
+    // Dev mode runs on a clock `/api/v1/dev/clock` can move forward (deadlines without waiting).
+    let app = if cfg.mode == Mode::Dev {
+        app.with_dev_clock(Arc::new(linli_domain::time::OffsetClock::default()))
+    } else {
+        app
+    };
     if !with_search {
         // One-shot commands leave the index to the server (it holds the directory lock and
         // catches up from the outbox).

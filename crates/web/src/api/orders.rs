@@ -42,6 +42,7 @@ pub fn routes(r: Routes) -> Routes {
         .post("/api/v1/orders/{id}/cancel", Access::Member, cancel)
         .post("/api/v1/orders/{id}/reschedule", Access::Member, reschedule)
         .post("/api/v1/dev/orders/{id}/pay", Access::Dev, simulate_pay)
+        .post("/api/v1/dev/clock", Access::Dev, advance_clock)
 }
 
 /// The caller's availability (defaults until saved).
@@ -295,4 +296,36 @@ pub async fn simulate_pay(
     ApiPath(id): ApiPath<OrderId>,
 ) -> ApiResult<Json<OrderView>> {
     Ok(Json(state.app.simulate_payment(&actor, id).await?))
+}
+
+/// How far to move the dev clock.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdvanceBody {
+    /// Minutes (1–10080).
+    pub minutes: i64,
+}
+
+/// The clock after moving.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ClockView {
+    /// Now, unix ms.
+    pub now_ms: i64,
+    /// Now, local time.
+    pub now: String,
+}
+
+/// Dev mode only: move the server's clock forward (payment windows, deadlines and reminders
+/// come due as the job runner sees the new time).
+#[utoipa::path(post, path = "/api/v1/dev/clock", tag = "orders", request_body = AdvanceBody,
+    responses((status = 200, body = ClockView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn advance_clock(
+    State(state): State<AppState>,
+    ApiJson(b): ApiJson<AdvanceBody>,
+) -> ApiResult<Json<ClockView>> {
+    let now = state.app.advance_dev_clock(b.minutes)?;
+    Ok(Json(ClockView {
+        now_ms: now.0,
+        now: now.local_display(),
+    }))
 }

@@ -18,8 +18,6 @@ use crate::{
 /// Routes of this module.
 pub fn routes(r: Routes) -> Routes {
     r.get("/", Access::Public, home)
-        .get("/orders", Access::Member, orders)
-        .get("/messages", Access::Member, messages)
         .get("/lang/{code}", Access::Public, switch_lang)
 }
 
@@ -75,30 +73,6 @@ async fn home(State(state): State<AppState>, p: Page) -> Response {
         p,
         categories,
         listings,
-    })
-}
-
-#[derive(Template)]
-#[template(path = "empty_section.html")]
-struct Section {
-    p: Page,
-    title_key: &'static str,
-    body_key: &'static str,
-}
-
-async fn orders(p: Page) -> Response {
-    render(&Section {
-        p,
-        title_key: "orders.title",
-        body_key: "orders.empty",
-    })
-}
-
-async fn messages(p: Page) -> Response {
-    render(&Section {
-        p,
-        title_key: "messages.title",
-        body_key: "messages.empty",
     })
 }
 

@@ -12,6 +12,7 @@ pub mod discover;
 pub mod errors;
 pub mod home;
 pub mod listings;
+pub mod orders;
 pub mod pro;
 pub mod providers;
 pub mod search;
@@ -271,6 +272,7 @@ pub fn routes(r: Routes, dev_mode: bool) -> Routes {
     let r = areas::routes(r);
     let r = discover::routes(r);
     let r = search::routes(r);
+    let r = orders::routes(r);
     if dev_mode { dev::routes(r) } else { r }
 }
 
