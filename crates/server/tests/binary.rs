@@ -355,3 +355,101 @@ async fn the_same_binary_runs_on_postgresql_with_database_url() {
     });
     server.await.unwrap();
 }
+
+/// Two `linli serve` processes on one PostgreSQL database: 64 concurrent orders for one slot,
+/// split across both, give exactly one 201 and 63 × 409 in every round.
+#[tokio::test]
+async fn two_processes_on_one_postgresql_never_double_book() {
+    let Some((url, _)) = linli_testkit::fresh_database_url(linli_testkit::Backend::Postgres).await
+    else {
+        eprintln!("TEST_DATABASE_URL not set: PostgreSQL variant skipped");
+        return;
+    };
+    tokio::task::spawn_blocking(move || {
+        let (dir_a, dir_b) = (temp_dir("pg-a"), temp_dir("pg-b"));
+        let (port_a, port_b) = (free_port(), free_port());
+        let a = Server::start(linli(&dir_a, port_a).env("DATABASE_URL", &url), port_a);
+        let b = Server::start(linli(&dir_b, port_b).env("DATABASE_URL", &url), port_b);
+        let login = |phone: &str| {
+            let (status, body) = a.json(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                json!({"phone": phone, "password": "Linli2026"}),
+            );
+            assert_eq!(status, 200, "{body}");
+            body["access_token"].as_str().unwrap().to_owned()
+        };
+        let customer = login("13900000001");
+        let provider = login("13600000001");
+        let (status, body) = a.json(
+            "PUT",
+            "/api/v1/provider/schedule",
+            Some(&provider),
+            json!({"weekly": ["08:00-22:00","08:00-22:00","08:00-22:00","08:00-22:00","08:00-22:00","08:00-22:00",""],
+                   "exceptions": "", "capacity": 1, "min_notice_min": 120, "horizon_days": 14, "buffer_min": 0}),
+        );
+        assert_eq!(status, 200, "{body}");
+        let (_, listings) = a.json("GET", "/api/v1/provider/listings", Some(&provider), Value::Null);
+        let minutes = |l: &Value| {
+            if l["unit"] == "hour" {
+                l["min_units"].as_i64().unwrap_or(1) * 60
+            } else {
+                l["minutes"].as_i64().unwrap_or(60)
+            }
+        };
+        let listing = listings
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["status"] == "published")
+            .min_by_key(|l| minutes(l))
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // 黄浦区 is one of the demo provider's districts.
+        let (status, address) = a.json(
+            "POST",
+            "/api/v1/me/addresses",
+            Some(&customer),
+            json!({"district_code": "310101", "detail": "南京东路 1 号", "contact_name": "王", "contact_phone": "13912345678"}),
+        );
+        assert_eq!(status, 201, "{address}");
+        let address = address["id"].as_str().unwrap().to_owned();
+        use linli_domain::time::{Clock, Day, SystemClock};
+        let mut day = Day::of(SystemClock.now()).plus_days(2);
+        while day.weekday_index() == 6 {
+            day = day.plus_days(1);
+        }
+        let order = json!({"listing": listing, "address": address, "date": day.to_string(), "time": "09:00"});
+        let servers = [&a, &b];
+        for round in 0..5 {
+            let results: Vec<(u16, Value)> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..64)
+                    .map(|i| {
+                        let (server, customer, order) = (servers[i % 2], &customer, &order);
+                        s.spawn(move || server.json("POST", "/api/v1/orders", Some(customer), order.clone()))
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            let created: Vec<&Value> = results.iter().filter(|(s, _)| *s == 201).map(|(_, b)| b).collect();
+            let conflicts = results
+                .iter()
+                .filter(|(s, b)| *s == 409 && b["code"] == "slot_taken")
+                .count();
+            assert_eq!((created.len(), conflicts), (1, 63), "round {round}: {results:?}");
+            let id = created[0]["id"].as_str().unwrap();
+            let (status, body) = b.json(
+                "POST",
+                &format!("/api/v1/orders/{id}/cancel"),
+                Some(&customer),
+                json!({}),
+            );
+            assert_eq!(status, 200, "{body}");
+        }
+    })
+    .await
+    .unwrap();
+}
