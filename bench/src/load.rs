@@ -151,6 +151,11 @@ impl Conn {
     /// Sends one request and reads its whole response; errors unless it is `200` with a
     /// `content-length`. Returns the body, however long.
     pub async fn get(&mut self, request: &[u8]) -> Result<&[u8]> {
+        self.send(request, 200).await
+    }
+
+    /// [`Conn::get`] for any request expecting `status` (e.g. `201` for a `POST`).
+    pub async fn send(&mut self, request: &[u8], status: u16) -> Result<&[u8]> {
         self.stream.write_all(request).await?;
         self.buf.clear();
         let mut scanned: usize = 0;
@@ -165,8 +170,8 @@ impl Conn {
         self.head_end = head_end;
         let head = parse_head(&self.buf[..head_end])?;
         ensure!(
-            head.status == 200,
-            "expected 200, got {}: {}",
+            head.status == status,
+            "expected {status}, got {}: {}",
             head.status,
             String::from_utf8_lossy(&self.buf[..head_end]).trim_end()
         );

@@ -9,6 +9,8 @@
 //! (default 1000, 0 skips it), `BENCH_TRACING=off` to serve without the production tracing
 //! subscriber, `BENCH_BREAKDOWN=1` to add a middle side to the HTTP pair and the search pair
 //! (see below);
+//! `BENCH_BOOKING=0` skips the booking section, `BENCH_BOOKING_CONNECTIONS` (default 64) and
+//! `BENCH_BOOKING_ORDERS` per run and side (default 3200) size it;
 //! `BENCH_SEARCH=0` skips the search section, `BENCH_SEARCH_DOCS` listings it generates
 //! (default 100000), `BENCH_SEARCH_WORKERS` concurrent workers per side (default 8),
 //! `BENCH_SEARCH_REQUESTS` most requests per run and side (default 2400; a run also stops
@@ -45,6 +47,7 @@
 //! it is non-zero only when the bench itself failed (a non-200 answer, a wrong search total, a
 //! timeout).
 
+mod booking;
 mod compare;
 mod load;
 mod search;
@@ -73,6 +76,8 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(20);
 const PAIRS_TIMEOUT: Duration = Duration::from_secs(110);
 /// The search section may take at most this long (it aims at three minutes on two cores).
 const SEARCH_TIMEOUT: Duration = Duration::from_secs(400);
+/// The booking section may take at most this long.
+const BOOKING_TIMEOUT: Duration = Duration::from_secs(300);
 /// The filter the `linli` binary uses at its default log level.
 const PROD_LOG_FILTER: &str = "info,sqlx=warn";
 
@@ -86,6 +91,7 @@ struct Settings {
     tracing: bool,
     breakdown: bool,
     search: Option<search::Settings>,
+    booking: Option<booking::Settings>,
 }
 
 fn env_usize(name: &str, default: usize) -> Result<usize> {
@@ -113,7 +119,17 @@ impl Settings {
                 breakdown,
             })
         };
+        let booking = if std::env::var("BENCH_BOOKING").is_ok_and(|v| v == "0") {
+            None
+        } else {
+            Some(booking::Settings {
+                connections: env_usize("BENCH_BOOKING_CONNECTIONS", 64)?.max(1),
+                orders: env_usize("BENCH_BOOKING_ORDERS", 3200)?.max(1),
+                rounds,
+            })
+        };
         Ok(Self {
+            booking,
             connections: env_usize("BENCH_CONNECTIONS", 32)?.max(1),
             requests: env_usize("BENCH_REQUESTS", 60_000)?.max(1),
             rounds,
@@ -300,6 +316,16 @@ async fn bench(settings: Settings) -> Result<()> {
     .with_context(|| {
         format!("the HTTP and store pairs exceeded {PAIRS_TIMEOUT:?}; lower BENCH_REQUESTS")
     })??;
+    if let Some(booking) = settings.booking {
+        println!();
+        tokio::time::timeout(BOOKING_TIMEOUT, booking::section(booking))
+            .await
+            .with_context(|| {
+                format!(
+                    "the booking section exceeded {BOOKING_TIMEOUT:?}; lower BENCH_BOOKING_ORDERS"
+                )
+            })??;
+    }
     if let Some(search) = settings.search {
         println!();
         tokio::time::timeout(SEARCH_TIMEOUT, search::section(search))

@@ -1,0 +1,534 @@
+//! The booking pair: placing an order over HTTP against a raw SQLite transaction with the same
+//! statement count, on the same database file, at the same concurrency, in the same run.
+//!
+//! Data: the demo marketplace (35 providers, 155 services) in a fresh SQLite store; every
+//! provider opens all day, every day, with a team of 20, so thousands of distinct free slots
+//! exist. One customer per provider, with an address in a district the provider serves. The
+//! orders are generated up front (provider round-robin, then day, start time and lane) and both
+//! sides consume the same sequence, so every subject request is a real success (`201`); a
+//! conflict or any other status fails the bench.
+//!
+//! - anchor `raw_sqlite_tx`: per order, on a typed `SqlitePool` with the store's pragmas, the
+//!   statements the subject runs, one for one: 7 primary-key reads (bearer token and user, the
+//!   listing, its provider, the address, the service areas, the schedule), then
+//!   `BEGIN IMMEDIATE`, insert-if-absent + update of a lock row, insert of the order, the two
+//!   range reads (jobs around it, occupied cells), one insert per 15-minute cell, the timeline
+//!   and job inserts, `COMMIT`, then 2 reads back (the order, its events). Into scratch tables
+//!   shaped like the real ones.
+//! - subject `post_order`: `POST /api/v1/orders` with a bearer token through the full router
+//!   on a real socket: authentication, validation, the server-side quote, the availability
+//!   check under the provider lock, the occupancy cells, the response with the order view.
+//!
+//! Goal: subject throughput / anchor throughput ≥ 0.35 with the subject's p99 ≤ 10 ms.
+
+use std::{
+    collections::BTreeMap,
+    net::SocketAddr,
+    str::FromStr,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result, ensure};
+use linli_app::{App, AppConfig, Secret, orders::ScheduleForm, profile::AddressFields};
+use linli_domain::{
+    ids::JobId,
+    schedule::CELL_MS,
+    time::{Clock, Day, MINUTE_MS, SystemClock},
+};
+use linli_store::Store;
+use sqlx::{
+    Row, SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+use tokio::task::JoinSet;
+
+use crate::{
+    compare::{self, Measure},
+    load::Conn,
+    servers,
+    stats::{RunStats, ratio},
+};
+
+/// The issue's goals.
+const GOAL_RATIO: f64 = 0.35;
+const GOAL_P99: Duration = Duration::from_millis(10);
+/// Lanes per provider (team size).
+const CAPACITY: i64 = 20;
+
+/// The section's knobs.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Concurrent connections (subject) and tasks (anchor).
+    pub connections: usize,
+    /// Orders per measured run and side.
+    pub orders: usize,
+    /// Measured rounds.
+    pub rounds: usize,
+}
+
+/// One order both sides place.
+#[derive(Debug, Clone)]
+struct Order {
+    token: String,
+    body: String,
+    listing: String,
+    provider: String,
+    address: String,
+    user: String,
+    start_ms: i64,
+    cells: i64,
+}
+
+/// The generated orders and the cursor each side takes from.
+struct Orders {
+    all: Vec<Order>,
+    next: AtomicUsize,
+}
+
+impl Orders {
+    fn take(&self) -> Option<&Order> {
+        self.all.get(self.next.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// Runs the section and prints its report.
+pub async fn section(settings: Settings) -> Result<()> {
+    let runs = 2 * (settings.rounds + 1);
+    let per_run = settings.orders.div_ceil(settings.connections) * settings.connections;
+    let needed = per_run * runs;
+    println!(
+        "== booking pair: POST /api/v1/orders vs a raw SQLite transaction with the same \
+         statements, {} connections, {} orders per run, {} rounds after 1 warm-up",
+        settings.connections, settings.orders, settings.rounds
+    );
+    let db = linli_testkit::fresh_db(linli_testkit::Backend::Sqlite)
+        .await
+        .context("SQLite test database unavailable")?;
+    let store: Arc<dyn Store> = Arc::new(db.store.clone());
+    let mut config = AppConfig::new(Secret::new("bench-secret-bench-secret-bench-secret"), false);
+    config.access_ttl_ms = 24 * 60 * MINUTE_MS;
+    let app = App::assemble(
+        store,
+        Arc::new(SystemClock),
+        config,
+        servers::files_dir("booking-files"),
+    );
+    let started = Instant::now();
+    linli_app::seed::seed_demo(&app).await?;
+    let orders = generate(&app, needed).await?;
+    println!(
+        "  data: demo marketplace, {} orders generated over {} providers in {:.1} s",
+        orders.all.len(),
+        orders
+            .all
+            .iter()
+            .map(|o| o.provider.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        started.elapsed().as_secs_f64()
+    );
+    ensure!(
+        orders.all.len() >= needed,
+        "not enough free slots generated"
+    );
+    let raw = raw_pool(&db.url).await?;
+    scratch_tables(&raw).await?;
+    let addr = servers::serve_full(app.clone()).await?;
+    println!(
+        "  {:<14} 7 reads, BEGIN IMMEDIATE, 7 + cells statements, COMMIT, 2 reads (typed SqlitePool)",
+        "raw_sqlite_tx"
+    );
+    println!(
+        "  {:<14} POST /api/v1/orders through linli_web::router on {addr}, keep-alive",
+        "post_order"
+    );
+    let orders = Arc::new(orders);
+    let sides = ["raw_sqlite_tx", "post_order"];
+    let (orders_ref, raw_ref) = (&orders, &raw);
+    let summaries = compare::rounds(
+        &sides,
+        settings.rounds,
+        "orders",
+        Measure::Throughput,
+        |i, _warm_up| {
+            let orders = Arc::clone(orders_ref);
+            let raw = raw_ref.clone();
+            async move {
+                if i == 0 {
+                    anchor(raw, orders, settings).await
+                } else {
+                    subject(addr, orders, settings).await
+                }
+            }
+        },
+    )
+    .await?;
+    let anchor_s = summaries.first().map_or(0.0, |s| s.per_sec);
+    let subject_s = summaries.last().map_or(0.0, |s| s.per_sec);
+    let p99 = summaries.last().map_or(Duration::ZERO, |s| s.p99);
+    let p50 = summaries.last().map_or(Duration::ZERO, |s| s.p50);
+    let r = ratio(subject_s, anchor_s);
+    println!(
+        "ratio post_order / raw_sqlite_tx = {r:.2} (goal >= {GOAL_RATIO}: {}); post_order p50 \
+         {:.2} ms, p99 {:.2} ms (goal <= {} ms: {})",
+        if r >= GOAL_RATIO { "met" } else { "NOT met" },
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3,
+        GOAL_P99.as_millis(),
+        if p99 <= GOAL_P99 { "met" } else { "NOT met" },
+    );
+    let placed: i64 = sqlx::query("SELECT COUNT(*) AS n FROM orders")
+        .fetch_one(&raw)
+        .await?
+        .try_get("n")?;
+    let cells: i64 = sqlx::query("SELECT COUNT(*) AS n FROM booking_cells")
+        .fetch_one(&raw)
+        .await?
+        .try_get("n")?;
+    let over: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM (SELECT provider_id, cell FROM booking_cells \
+         GROUP BY provider_id, cell HAVING COUNT(*) > 20)",
+    )
+    .fetch_one(&raw)
+    .await?
+    .try_get("n")?;
+    println!(
+        "  invariant: {placed} orders placed, {cells} occupancy cells, {over} cells over capacity"
+    );
+    ensure!(
+        over == 0,
+        "a cell holds more jobs than the provider's capacity"
+    );
+    raw.close().await;
+    db.store.close().await;
+    Ok(())
+}
+
+async fn raw_pool(url: &str) -> Result<SqlitePool> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(30))
+        .foreign_keys(true);
+    Ok(SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?)
+}
+
+async fn scratch_tables(raw: &SqlitePool) -> Result<()> {
+    for ddl in [
+        "CREATE TABLE bench_locks (provider_id TEXT PRIMARY KEY, v INTEGER NOT NULL)",
+        "CREATE TABLE bench_orders (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, \
+         provider_id TEXT NOT NULL, listing_id TEXT NOT NULL, quote TEXT NOT NULL, \
+         total_fen INTEGER NOT NULL, start_at INTEGER NOT NULL, end_at INTEGER NOT NULL, \
+         status TEXT NOT NULL, created_at INTEGER NOT NULL)",
+        "CREATE INDEX bench_orders_provider ON bench_orders (provider_id, start_at)",
+        "CREATE TABLE bench_cells (provider_id TEXT NOT NULL, cell INTEGER NOT NULL, \
+         lane INTEGER NOT NULL, order_id TEXT NOT NULL, PRIMARY KEY (provider_id, cell, lane))",
+        "CREATE TABLE bench_events (id TEXT PRIMARY KEY, order_id TEXT NOT NULL, \
+         at INTEGER NOT NULL, note TEXT NOT NULL)",
+        "CREATE INDEX bench_events_order ON bench_events (order_id)",
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(ddl)).execute(raw).await?;
+    }
+    Ok(())
+}
+
+/// Customers, addresses, all-day schedules and the order sequence.
+async fn generate(app: &App, needed: usize) -> Result<Orders> {
+    // Each provider's shortest published service.
+    let mut by_provider: BTreeMap<String, (String, i64)> = BTreeMap::new();
+    for l in app.store.published_after(None, 10_000).await? {
+        let minutes = if l.unit == "hour" {
+            l.min_units * 60
+        } else {
+            l.minutes
+        };
+        let e = by_provider
+            .entry(l.provider_id.to_string())
+            .or_insert((l.id.to_string(), minutes));
+        if minutes < e.1 {
+            *e = (l.id.to_string(), minutes);
+        }
+    }
+    let mut lanes = Vec::new();
+    for (i, (provider, (listing, minutes))) in by_provider.iter().enumerate() {
+        let pid = provider.parse().context("provider id")?;
+        let Some(district) = app
+            .store
+            .service_areas(pid)
+            .await?
+            .iter()
+            .find_map(|a| a.districts.first().cloned())
+        else {
+            continue;
+        };
+        let p = app.store.provider(pid).await?.context("provider")?;
+        let owner = act_as(app, p.user_id).await?;
+        app.save_schedule(
+            &owner,
+            &ScheduleForm {
+                weekly: vec!["00:00-24:00".into(); 7],
+                exceptions: String::new(),
+                capacity: CAPACITY,
+                min_notice_min: 0,
+                horizon_days: 90,
+                buffer_min: 0,
+            },
+        )
+        .await?;
+        let phone = format!("1370000{i:04}");
+        let user = app.register(&phone, "bench1234", None).await?;
+        let customer = act_as(app, user.id).await?;
+        let address = app
+            .save_address(
+                &customer,
+                None,
+                &AddressFields {
+                    district_code: district,
+                    detail: "基准路 1 号".into(),
+                    contact_name: "基准".into(),
+                    contact_phone: phone.clone(),
+                    is_default: true,
+                },
+            )
+            .await?
+            .id;
+        let token = app.issue_tokens(user.id).await?.access_token;
+        lanes.push((
+            token,
+            listing.clone(),
+            provider.clone(),
+            address,
+            user.id.to_string(),
+            *minutes,
+        ));
+    }
+    ensure!(!lanes.is_empty(), "no provider to book");
+    // Per provider: days from tomorrow, starts a job plus 10 minutes of setup apart, 20 lanes.
+    let today = Day::of(SystemClock.now());
+    let mut per_provider: Vec<Vec<Order>> = Vec::new();
+    let per = needed.div_ceil(lanes.len()) + 1;
+    for (token, listing, provider, address, user, minutes) in &lanes {
+        let step = (minutes + 10 + 29) / 30 * 30;
+        let mut list = Vec::with_capacity(per);
+        'days: for d in 1..=88 {
+            let day = today.plus_days(d);
+            let mut start = 0;
+            while start + minutes <= 24 * 60 {
+                for _ in 0..CAPACITY {
+                    if list.len() >= per {
+                        break 'days;
+                    }
+                    let start_ms = day.start_ms() + start * MINUTE_MS;
+                    list.push(Order {
+                        token: token.clone(),
+                        body: serde_json::json!({
+                            "listing": listing, "address": address, "date": day.to_string(),
+                            "time": format!("{:02}:{:02}", start / 60, start % 60)
+                        })
+                        .to_string(),
+                        listing: listing.clone(),
+                        provider: provider.clone(),
+                        address: address.clone(),
+                        user: user.clone(),
+                        start_ms,
+                        cells: (minutes * MINUTE_MS + CELL_MS - 1) / CELL_MS,
+                    });
+                }
+                start += step;
+            }
+        }
+        per_provider.push(list);
+    }
+    // Round-robin over providers so concurrent requests meet different provider locks.
+    let mut all = Vec::with_capacity(needed);
+    let longest = per_provider.iter().map(Vec::len).max().unwrap_or(0);
+    for i in 0..longest {
+        for list in &per_provider {
+            if let Some(o) = list.get(i) {
+                all.push(o.clone());
+            }
+        }
+    }
+    Ok(Orders {
+        all,
+        next: AtomicUsize::new(0),
+    })
+}
+
+async fn act_as(app: &App, user: linli_domain::ids::UserId) -> Result<linli_app::Actor> {
+    let s = app.start_web_session(user).await?;
+    Ok(app
+        .authenticate(&s.secret, linli_store::TokenKind::Session)
+        .await?)
+}
+
+async fn subject(addr: SocketAddr, orders: Arc<Orders>, settings: Settings) -> Result<RunStats> {
+    let per_conn = settings.orders.div_ceil(settings.connections);
+    let mut tasks = JoinSet::new();
+    let started = Instant::now();
+    for _ in 0..settings.connections {
+        let orders = Arc::clone(&orders);
+        tasks.spawn(async move {
+            let mut conn = Conn::open(addr).await?;
+            let mut lat = Vec::with_capacity(per_conn);
+            for _ in 0..per_conn {
+                let o = orders.take().context("ran out of generated orders")?;
+                let req = format!(
+                    "POST /api/v1/orders HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+                     Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+                    o.token,
+                    o.body.len(),
+                    o.body
+                );
+                let t = Instant::now();
+                conn.send(req.as_bytes(), 201).await?;
+                lat.push(t.elapsed());
+            }
+            anyhow::Ok(lat)
+        });
+    }
+    finish(tasks, started).await
+}
+
+async fn anchor(raw: SqlitePool, orders: Arc<Orders>, settings: Settings) -> Result<RunStats> {
+    let per_task = settings.orders.div_ceil(settings.connections);
+    let mut tasks = JoinSet::new();
+    let started = Instant::now();
+    for _ in 0..settings.connections {
+        let (orders, raw) = (Arc::clone(&orders), raw.clone());
+        tasks.spawn(async move {
+            let mut lat = Vec::with_capacity(per_task);
+            for _ in 0..per_task {
+                let o = orders
+                    .take()
+                    .context("ran out of generated orders")?
+                    .clone();
+                let t = Instant::now();
+                raw_order(&raw, &o).await?;
+                lat.push(t.elapsed());
+            }
+            anyhow::Ok(lat)
+        });
+    }
+    finish(tasks, started).await
+}
+
+async fn finish(mut tasks: JoinSet<Result<Vec<Duration>>>, started: Instant) -> Result<RunStats> {
+    let mut all = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        all.extend(done??);
+    }
+    Ok(RunStats::from_latencies(all.len(), started.elapsed(), all))
+}
+
+/// The anchor's statements for one order (see the module documentation).
+async fn raw_order(raw: &SqlitePool, o: &Order) -> Result<()> {
+    let now = SystemClock.now().0;
+    for (sql, key) in [
+        ("SELECT * FROM users WHERE id = $1", &o.user),
+        ("SELECT * FROM users WHERE id = $1", &o.user),
+        ("SELECT * FROM listings WHERE id = $1", &o.listing),
+        ("SELECT * FROM providers WHERE id = $1", &o.provider),
+        ("SELECT * FROM addresses WHERE id = $1", &o.address),
+        (
+            "SELECT * FROM service_areas WHERE provider_id = $1",
+            &o.provider,
+        ),
+        (
+            "SELECT * FROM provider_schedules WHERE provider_id = $1",
+            &o.provider,
+        ),
+    ] {
+        sqlx::query(sql).bind(key).fetch_all(raw).await?;
+    }
+    let id = JobId::new().to_string();
+    let end = o.start_ms + o.cells * CELL_MS;
+    let mut tx = raw.begin_with("BEGIN IMMEDIATE").await?;
+    sqlx::query("INSERT INTO bench_locks (provider_id, v) VALUES ($1, 0) ON CONFLICT DO NOTHING")
+        .bind(&o.provider)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE bench_locks SET v = v + 1 WHERE provider_id = $1")
+        .bind(&o.provider)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO bench_orders (id, customer_id, provider_id, listing_id, quote, total_fen, \
+         start_at, end_at, status, created_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, \
+         'pending_payment', $8)",
+    )
+    .bind(&id)
+    .bind(&o.user)
+    .bind(&o.provider)
+    .bind(&o.listing)
+    .bind(&o.body)
+    .bind(o.start_ms)
+    .bind(end)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "SELECT start_at, end_at FROM bench_orders WHERE provider_id = $1 AND start_at < $2 \
+         AND end_at > $3 AND id <> $4",
+    )
+    .bind(&o.provider)
+    .bind(end + 86_400_000)
+    .bind(o.start_ms - 86_400_000)
+    .bind(&id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let first = o.start_ms.div_euclid(CELL_MS);
+    let used = sqlx::query(
+        "SELECT cell, lane FROM bench_cells WHERE provider_id = $1 AND cell >= $2 AND cell < $3",
+    )
+    .bind(&o.provider)
+    .bind(first)
+    .bind(first + o.cells)
+    .fetch_all(&mut *tx)
+    .await?;
+    for cell in first..first + o.cells {
+        let lane = (0..CAPACITY)
+            .find(|l| {
+                !used.iter().any(|r| {
+                    r.try_get::<i64, _>("cell").ok() == Some(cell)
+                        && r.try_get::<i64, _>("lane").ok() == Some(*l)
+                })
+            })
+            .context("anchor ran out of lanes")?;
+        sqlx::query(
+            "INSERT INTO bench_cells (provider_id, cell, lane, order_id) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&o.provider)
+        .bind(cell)
+        .bind(lane)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for note in ["placed", "job"] {
+        sqlx::query("INSERT INTO bench_events (id, order_id, at, note) VALUES ($1, $2, $3, $4)")
+            .bind(JobId::new().to_string())
+            .bind(&id)
+            .bind(now)
+            .bind(note)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    sqlx::query("SELECT * FROM bench_orders WHERE id = $1")
+        .bind(&id)
+        .fetch_one(raw)
+        .await?;
+    sqlx::query("SELECT * FROM bench_events WHERE order_id = $1")
+        .bind(&id)
+        .fetch_all(raw)
+        .await?;
+    Ok(())
+}
