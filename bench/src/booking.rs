@@ -320,7 +320,8 @@ async fn generate(app: &App, needed: usize) -> Result<Orders> {
         'days: for d in 1..=88 {
             let day = today.plus_days(d);
             let mut start = 0;
-            while start + minutes <= 24 * 60 {
+            // The last job ends early enough for the crew to set up for tomorrow's first.
+            while start + minutes + 10 <= 24 * 60 {
                 for _ in 0..CAPACITY {
                     if list.len() >= per {
                         break 'days;

@@ -169,12 +169,7 @@ impl Conn {
         };
         self.head_end = head_end;
         let head = parse_head(&self.buf[..head_end])?;
-        ensure!(
-            head.status == status,
-            "expected {status}, got {}: {}",
-            head.status,
-            String::from_utf8_lossy(&self.buf[..head_end]).trim_end()
-        );
+
         // Every endpoint measured here answers with a sized body; chunked is worth noticing.
         ensure!(!head.chunked, "unexpected transfer-encoding");
         let length = head
@@ -183,6 +178,13 @@ impl Conn {
         while self.buf.len() < head_end + length {
             self.fill().await?;
         }
+        ensure!(
+            head.status == status,
+            "expected {status}, got {}: {} {}",
+            head.status,
+            String::from_utf8_lossy(&self.buf[..head_end]).trim_end(),
+            String::from_utf8_lossy(&self.buf[head_end..]).trim_end()
+        );
         // Requests are not pipelined, so nothing may follow the body.
         ensure!(
             self.buf.len() == head_end + length,

@@ -590,3 +590,35 @@ backend_test!(
         );
     }
 );
+
+backend_test!(
+    a_request_answered_twice_at_once_has_one_answer,
+    |db: TestDb| async move {
+        let w = Arc::new(world(&db).await);
+        // Two requests for overlapping times cannot both exist: the second is refused at once.
+        let a = w.place("10:00").await.unwrap();
+        assert_eq!(code(&w.place("10:30").await.unwrap_err()), "slot_taken");
+        w.app.mark_paid(a).await.unwrap();
+        if w.status(a).await != "awaiting_acceptance" {
+            return; // instant-book: nothing to answer
+        }
+        // Accepts and declines race on one request: exactly one answer wins.
+        let mut tasks = Vec::new();
+        for i in 0..12 {
+            let w = Arc::clone(&w);
+            tasks.push(tokio::spawn(async move {
+                w.app
+                    .answer_order(&w.provider, a, i % 2 == 0, "")
+                    .await
+                    .is_ok()
+            }));
+        }
+        let mut wins = 0;
+        for t in tasks {
+            wins += usize::from(t.await.unwrap());
+        }
+        assert_eq!(wins, 1, "one answer wins");
+        let events = w.app.order_view(&w.customer, a).await.unwrap().timeline;
+        assert_eq!(events.len(), 3, "placed, paid and one answer: {events:?}");
+    }
+);
