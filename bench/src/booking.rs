@@ -20,6 +20,10 @@
 //!   check under the provider lock, the occupancy cells, the response with the order view.
 //!
 //! Goal: subject throughput / anchor throughput ≥ 0.35 with the subject's p99 ≤ 10 ms.
+//!
+//! [`postgres_section`] runs the same subject on a PostgreSQL store (a fresh `linli_t_*`
+//! database under `TEST_DATABASE_URL`) against `pgbench`'s TPC-B with the same client count on
+//! its own database; goal ≥ 0.5.
 
 use std::{
     collections::BTreeMap,
@@ -108,15 +112,7 @@ pub async fn section(settings: Settings) -> Result<()> {
     let db = linli_testkit::fresh_db(linli_testkit::Backend::Sqlite)
         .await
         .context("SQLite test database unavailable")?;
-    let store: Arc<dyn Store> = Arc::new(db.store.clone());
-    let mut config = AppConfig::new(Secret::new("bench-secret-bench-secret-bench-secret"), false);
-    config.access_ttl_ms = 24 * 60 * MINUTE_MS;
-    let app = App::assemble(
-        store,
-        Arc::new(SystemClock),
-        config,
-        servers::files_dir("booking-files"),
-    );
+    let app = bench_app(Arc::new(db.store.clone()));
     let started = Instant::now();
     linli_app::seed::seed_demo(&app).await?;
     let orders = generate(&app, needed).await?;
@@ -206,6 +202,18 @@ pub async fn section(settings: Settings) -> Result<()> {
     raw.close().await;
     db.store.close().await;
     Ok(())
+}
+
+/// The app as the binary assembles it, with day-long access tokens (runs outlast 15 minutes).
+fn bench_app(store: Arc<dyn Store>) -> App {
+    let mut config = AppConfig::new(Secret::new("bench-secret-bench-secret-bench-secret"), false);
+    config.access_ttl_ms = 24 * 60 * MINUTE_MS;
+    App::assemble(
+        store,
+        Arc::new(SystemClock),
+        config,
+        servers::files_dir("booking-files"),
+    )
 }
 
 async fn raw_pool(url: &str) -> Result<SqlitePool> {
@@ -532,4 +540,129 @@ async fn raw_order(raw: &SqlitePool, o: &Order) -> Result<()> {
         .fetch_all(raw)
         .await?;
     Ok(())
+}
+
+/// The PostgreSQL half: the same subject on a PostgreSQL store against `pgbench`'s TPC-B at the
+/// same client count, in the same run. Skipped without `TEST_DATABASE_URL`.
+pub async fn postgres_section(settings: Settings) -> Result<()> {
+    println!();
+    let Ok(admin) = std::env::var("TEST_DATABASE_URL") else {
+        println!("== booking pair on PostgreSQL: skipped (set TEST_DATABASE_URL)");
+        return Ok(());
+    };
+    let runs = 2 * (settings.rounds + 1);
+    let per_run = settings.orders.div_ceil(settings.connections) * settings.connections;
+    println!(
+        "== booking pair on PostgreSQL: POST /api/v1/orders vs pgbench TPC-B, {} clients, {} \
+         orders per run, {} rounds after 1 warm-up",
+        settings.connections, settings.orders, settings.rounds
+    );
+    let db = linli_testkit::fresh_db(linli_testkit::Backend::Postgres)
+        .await
+        .context("PostgreSQL test database unavailable")?;
+    let app = bench_app(Arc::new(db.store.clone()));
+    linli_app::seed::seed_demo(&app).await?;
+    let orders = Arc::new(generate(&app, per_run * runs).await?);
+    let tpcb =
+        linli_testkit::replace_db_name(&admin, &format!("linli_t_pgbench_{}", std::process::id()));
+    let (admin2, tpcb2) = (admin.clone(), tpcb.clone());
+    tokio::task::spawn_blocking(move || pgbench_init(&admin2, &tpcb2)).await??;
+    let addr = servers::serve_full(app.clone()).await?;
+    println!(
+        "  {:<14} pgbench -n -c {} -j 2 -T 4 (TPC-B, scale 8; latency = pgbench's average)",
+        "pgbench_tpcb", settings.connections
+    );
+    println!(
+        "  {:<14} POST /api/v1/orders through linli_web::router on {addr}, store on PostgreSQL",
+        "post_order"
+    );
+    let sides = ["pgbench_tpcb", "post_order"];
+    let (orders_ref, tpcb_ref) = (&orders, &tpcb);
+    let summaries = compare::rounds(
+        &sides,
+        settings.rounds,
+        "tx",
+        Measure::Throughput,
+        |i, _warm_up| {
+            let orders = Arc::clone(orders_ref);
+            let url = tpcb_ref.clone();
+            async move {
+                if i == 0 {
+                    let clients = settings.connections;
+                    tokio::task::spawn_blocking(move || pgbench_run(&url, clients)).await?
+                } else {
+                    subject(addr, orders, settings).await
+                }
+            }
+        },
+    )
+    .await?;
+    let anchor_s = summaries.first().map_or(0.0, |s| s.per_sec);
+    let subject_s = summaries.last().map_or(0.0, |s| s.per_sec);
+    let r = ratio(subject_s, anchor_s);
+    println!(
+        "ratio post_order / pgbench_tpcb = {r:.2} (goal >= 0.5: {})",
+        if r >= 0.5 { "met" } else { "NOT met" }
+    );
+    db.store.close().await;
+    Ok(())
+}
+
+fn pgbench_init(admin: &str, url: &str) -> Result<()> {
+    let name = url.rsplit('/').next().unwrap_or_default().to_owned();
+    let out = std::process::Command::new("psql")
+        .args([admin, "-qc", &format!("DROP DATABASE IF EXISTS {name}")])
+        .output()
+        .context("psql")?;
+    ensure!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = std::process::Command::new("psql")
+        .args([admin, "-qc", &format!("CREATE DATABASE {name}")])
+        .output()
+        .context("psql")?;
+    ensure!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = std::process::Command::new("pgbench")
+        .args(["-i", "-q", "-s", "8", url])
+        .output()
+        .context("pgbench -i")?;
+    ensure!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(())
+}
+
+fn pgbench_run(url: &str, clients: usize) -> Result<RunStats> {
+    let out = std::process::Command::new("pgbench")
+        .args(["-n", "-c", &clients.to_string(), "-j", "2", "-T", "4", url])
+        .output()
+        .context("pgbench")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    ensure!(
+        out.status.success(),
+        "pgbench failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let number = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse::<f64>().ok())
+    };
+    let tps = number("tps =").context("no tps in pgbench output")?;
+    let latency_ms = number("latency average =").unwrap_or(0.0);
+    let latency = Duration::from_secs_f64(latency_ms / 1e3);
+    Ok(RunStats {
+        per_sec: tps,
+        p50: latency,
+        p99: latency,
+    })
 }

@@ -318,13 +318,14 @@ async fn bench(settings: Settings) -> Result<()> {
     })??;
     if let Some(booking) = settings.booking {
         println!();
-        tokio::time::timeout(BOOKING_TIMEOUT, booking::section(booking))
-            .await
-            .with_context(|| {
-                format!(
-                    "the booking section exceeded {BOOKING_TIMEOUT:?}; lower BENCH_BOOKING_ORDERS"
-                )
-            })??;
+        tokio::time::timeout(BOOKING_TIMEOUT, async {
+            booking::section(booking).await?;
+            booking::postgres_section(booking).await
+        })
+        .await
+        .with_context(|| {
+            format!("the booking section exceeded {BOOKING_TIMEOUT:?}; lower BENCH_BOOKING_ORDERS")
+        })??;
     }
     if let Some(search) = settings.search {
         println!();
