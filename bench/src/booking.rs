@@ -560,7 +560,9 @@ pub async fn postgres_section(settings: Settings) -> Result<()> {
     let db = linli_testkit::fresh_db(linli_testkit::Backend::Postgres)
         .await
         .context("PostgreSQL test database unavailable")?;
-    let app = bench_app(Arc::new(db.store.clone()));
+    // A server deployment sizes its pool for its clients (LINLI_DB_MAX_CONNECTIONS=32).
+    let store = linli_store::sql::connect(&db.url, PG_POOL).await?;
+    let app = bench_app(Arc::new(store.clone()));
     linli_app::seed::seed_demo(&app).await?;
     let orders = Arc::new(generate(&app, per_run * runs).await?);
     let tpcb =
@@ -573,7 +575,8 @@ pub async fn postgres_section(settings: Settings) -> Result<()> {
         "pgbench_tpcb", settings.connections
     );
     println!(
-        "  {:<14} POST /api/v1/orders through linli_web::router on {addr}, store on PostgreSQL",
+        "  {:<14} POST /api/v1/orders through linli_web::router on {addr}, PostgreSQL store \
+         with {PG_POOL} connections",
         "post_order"
     );
     let sides = ["pgbench_tpcb", "post_order"];
@@ -604,9 +607,13 @@ pub async fn postgres_section(settings: Settings) -> Result<()> {
         "ratio post_order / pgbench_tpcb = {r:.2} (goal >= 0.5: {})",
         if r >= 0.5 { "met" } else { "NOT met" }
     );
+    store.close().await;
     db.store.close().await;
     Ok(())
 }
+
+/// The subject's pool on PostgreSQL.
+const PG_POOL: u32 = 32;
 
 fn pgbench_init(admin: &str, url: &str) -> Result<()> {
     let name = url.rsplit('/').next().unwrap_or_default().to_owned();

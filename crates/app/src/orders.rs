@@ -588,7 +588,16 @@ impl App {
             .place_order(&row, &avail, self.config.travel, &jobs, now)
             .await
             .map_err(slot_error)?;
-        self.order_view(actor, id).await
+        // The view from what was just written (the store adds exactly this first entry).
+        let placed = OrderEventRow {
+            at: now,
+            actor: "customer".into(),
+            action: "placed".into(),
+            from_status: None,
+            to_status: row.status.clone(),
+            note: String::new(),
+        };
+        Ok(self.view(&row, Side::Customer, &[placed]))
     }
 
     /// The order and which side the caller is on (404 for anyone else).

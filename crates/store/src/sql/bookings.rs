@@ -71,13 +71,16 @@ async fn lock_provider(
     availability: &Availability,
     now: Timestamp,
 ) -> StoreResult<()> {
-    insert_schedule_if_absent(tx, provider, availability, now).await?;
-    sqlx::query(
-        "UPDATE provider_schedules SET lock_version = lock_version + 1 WHERE provider_id = $1",
-    )
-    .bind(provider.to_string())
-    .execute(&mut *tx)
-    .await?;
+    let bump = || {
+        sqlx::query(
+            "UPDATE provider_schedules SET lock_version = lock_version + 1 WHERE provider_id = $1",
+        )
+        .bind(provider.to_string())
+    };
+    if bump().execute(&mut *tx).await?.rows_affected() == 0 {
+        insert_schedule_if_absent(tx, provider, availability, now).await?;
+        bump().execute(&mut *tx).await?;
+    }
     Ok(())
 }
 
@@ -169,20 +172,30 @@ async fn occupy(
     for r in &used {
         taken.push((r.try_get("cell")?, r.try_get("lane")?));
     }
+    // One statement for all the cells: `(provider, cell, lane, order)` rows, each in the
+    // lowest free lane.
+    let mut rows = Vec::new();
     for cell in cells {
         let lane = (0..a.capacity)
             .find(|l| !taken.contains(&(cell, *l)))
             .ok_or(DomainError::Slot(SlotError::Taken))?;
-        sqlx::query(
-            "INSERT INTO booking_cells (provider_id, cell, lane, order_id) VALUES ($1, $2, $3, $4)",
-        )
+        rows.push((cell, lane));
+    }
+    let values: Vec<String> = (0..rows.len())
+        .map(|i| format!("($1, ${}, ${}, $2)", 3 + 2 * i, 4 + 2 * i))
+        .collect();
+    let sql = format!(
+        "INSERT INTO booking_cells (provider_id, cell, lane, order_id) VALUES {}",
+        values.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(provider.to_string())
-        .bind(cell)
-        .bind(lane)
-        .bind(order.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        .bind(order.to_string());
+    for (cell, lane) in rows {
+        q = q.bind(cell).bind(lane);
+    }
+    if !values.is_empty() {
+        q.execute(&mut *tx).await.map_err(map_err)?;
     }
     Ok(())
 }
