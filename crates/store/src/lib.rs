@@ -46,6 +46,24 @@ pub enum StoreError {
     Rule(#[from] linli_domain::DomainError),
 }
 
+/// What an idempotency key says about a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyClaim {
+    /// First use: run the request.
+    New,
+    /// Done before with the same body: answer this again.
+    Replay {
+        /// HTTP status.
+        status: i64,
+        /// Response body.
+        body: String,
+    },
+    /// The first request with this key is still running.
+    InProgress,
+    /// The key was used with a different body.
+    Mismatch,
+}
+
 /// Result alias for store calls.
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -225,6 +243,25 @@ pub trait Store: ProviderStore + ListingStore + BookingStore + Send + Sync + 'st
     async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
     /// Sets a setting; returns false if `only_if_absent` and it existed.
     async fn put_setting(&self, key: &str, value: &str, only_if_absent: bool) -> StoreResult<bool>;
+
+    // ---- idempotency ----
+    /// Claims `key` for `user`'s request with body hash `hash`. `New` when this is the first
+    /// (the caller runs it and then calls `finish_idempotency`); otherwise what is known.
+    async fn claim_idempotency(
+        &self,
+        user: UserId,
+        key: &str,
+        hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<IdempotencyClaim>;
+    /// Keeps the response of a claimed key (`status` `None` releases the claim instead, so a
+    /// failed attempt can be retried).
+    async fn finish_idempotency(
+        &self,
+        user: UserId,
+        key: &str,
+        response: Option<(i64, &str)>,
+    ) -> StoreResult<()>;
 
     // ---- leases ----
     /// Takes or renews the lease `name` for `holder` until `now + ttl_ms`. True when `holder`

@@ -345,3 +345,64 @@ backend_test!(
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     }
 );
+
+/// `POST /api/v1/orders` with an `Idempotency-Key`.
+async fn post_keyed(t: &TestApp, token: &str, key: &str, body: &Value) -> common::Reply {
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/v1/orders")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {token}"))
+        .header("idempotency-key", key)
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    t.send(req).await
+}
+
+backend_test!(
+    an_idempotency_key_makes_a_retried_order_safe,
+    |db: TestDb| async move {
+        let t = Arc::new(TestApp::new(db).await);
+        let s = Arc::new(setup(&t).await);
+        let body = order(&s, "10:00");
+        let first = post_keyed(&t, &s.customer, "order-1", &body).await;
+        assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+        let again = post_keyed(&t, &s.customer, "order-1", &body).await;
+        assert_eq!(again.status, StatusCode::CREATED);
+        assert_eq!(
+            again.json()["id"],
+            first.json()["id"],
+            "the first answer, again"
+        );
+        assert_eq!(again.headers.get("idempotent-replayed").unwrap(), "true");
+        let other = post_keyed(&t, &s.customer, "order-1", &order(&s, "13:00")).await;
+        assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(other.code(), "idempotency_key_reused");
+        let bad = post_keyed(&t, &s.customer, "", &body).await;
+        assert_eq!(bad.code(), "invalid_idempotency_key");
+
+        // Eight concurrent retries of one new request make one order.
+        let body = order(&s, "15:00");
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (t, s, body) = (Arc::clone(&t), Arc::clone(&s), body.clone());
+            tasks.push(tokio::spawn(async move {
+                post_keyed(&t, &s.customer, "order-2", &body).await
+            }));
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for task in tasks {
+            let r = task.await.unwrap();
+            match r.status {
+                StatusCode::CREATED => {
+                    ids.insert(r.json()["id"].as_str().unwrap().to_owned());
+                }
+                StatusCode::CONFLICT => assert_eq!(r.code(), "idempotency_in_progress"),
+                other => panic!("{other}: {}", r.body),
+            }
+        }
+        assert_eq!(ids.len(), 1, "one order for one key");
+        let mine = t.get("/api/v1/orders", Some(&s.customer)).await.json();
+        assert_eq!(mine.as_array().unwrap().len(), 2);
+    }
+);

@@ -895,6 +895,80 @@ impl Store for SqlStore {
         Ok(row.map(|r| r.try_get("value")).transpose()?)
     }
 
+    async fn claim_idempotency(
+        &self,
+        user: UserId,
+        key: &str,
+        hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<crate::IdempotencyClaim> {
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency_keys (user_id, idem_key, request_hash, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, idem_key) DO NOTHING",
+        )
+        .bind(user.to_string())
+        .bind(key)
+        .bind(hash)
+        .bind(now.0)
+        .execute(&self.pool)
+        .await?;
+        if inserted.rows_affected() == 1 {
+            return Ok(crate::IdempotencyClaim::New);
+        }
+        let row = sqlx::query(
+            "SELECT request_hash, status, response FROM idempotency_keys \
+             WHERE user_id = $1 AND idem_key = $2",
+        )
+        .bind(user.to_string())
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            // Released between the two statements: treat as still running; the client retries.
+            return Ok(crate::IdempotencyClaim::InProgress);
+        };
+        let stored: String = row.try_get("request_hash")?;
+        if stored != hash {
+            return Ok(crate::IdempotencyClaim::Mismatch);
+        }
+        let status: Option<i64> = row.try_get("status")?;
+        let body: Option<String> = row.try_get("response")?;
+        Ok(match (status, body) {
+            (Some(status), Some(body)) => crate::IdempotencyClaim::Replay { status, body },
+            _ => crate::IdempotencyClaim::InProgress,
+        })
+    }
+
+    async fn finish_idempotency(
+        &self,
+        user: UserId,
+        key: &str,
+        response: Option<(i64, &str)>,
+    ) -> StoreResult<()> {
+        match response {
+            Some((status, body)) => {
+                sqlx::query(
+                    "UPDATE idempotency_keys SET status = $3, response = $4 \
+                     WHERE user_id = $1 AND idem_key = $2",
+                )
+                .bind(user.to_string())
+                .bind(key)
+                .bind(status)
+                .bind(body)
+                .execute(&self.pool)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM idempotency_keys WHERE user_id = $1 AND idem_key = $2")
+                    .bind(user.to_string())
+                    .bind(key)
+                    .execute(&self.pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     async fn try_lease(
         &self,
         name: &str,

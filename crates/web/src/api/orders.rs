@@ -2,8 +2,9 @@
 
 use axum::{
     Json,
+    body::Bytes,
     extract::State,
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
 use linli_app::orders::{
@@ -14,8 +15,9 @@ use linli_domain::ids::{AddressId, ListingId, OrderId};
 use crate::{
     AppState,
     access::{Access, Routes},
-    error::{ApiResult, ErrorBody},
-    extract::{ApiJson, ApiPath, ApiQuery},
+    error::{ApiError, ApiResult, ErrorBody},
+    extract::{ApiJson, ApiPath, ApiQuery, parse_json},
+    idempotency,
     session::CurrentActor,
 };
 
@@ -147,19 +149,28 @@ pub async fn my_orders(
 
 /// Place an order. The price is computed by the server (a client-sent price is refused as
 /// an unknown field); the slot is held for the payment window. A taken slot is 409
-/// `slot_taken`; a time outside the hours, the notice or the horizon is 422.
+/// `slot_taken`; a time outside the hours, the notice or the horizon is 422. With an
+/// `Idempotency-Key` header a retry gets the first answer again instead of a second order.
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", security(("bearer" = [])), request_body = OrderForm,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body answer the first response again")),
     responses((status = 201, body = OrderView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn place(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    ApiJson(f): ApiJson<OrderForm>,
-) -> ApiResult<Response> {
-    Ok((
-        StatusCode::CREATED,
-        Json(state.app.place_order(&actor, &f).await?),
-    )
-        .into_response())
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let run = || async {
+        let f: OrderForm = match parse_json(&headers, &body) {
+            Ok(f) => f,
+            Err(e) => return e.into_response(),
+        };
+        match state.app.place_order(&actor, &f).await {
+            Ok(o) => (StatusCode::CREATED, Json(o)).into_response(),
+            Err(e) => ApiError::from(e).into_response(),
+        }
+    };
+    idempotency::run(&state, &actor, &headers, &body, run).await
 }
 
 /// One of the caller's orders (as customer or provider) with its timeline.
