@@ -656,6 +656,11 @@ impl App {
                 if booking::may_reschedule(status, o.times_moved, o.start_at, self.now()).is_ok() {
                     actions.push("reschedule".to_owned());
                 }
+                if status.after(OrderAction::ProviderNoShow).is_ok()
+                    && self.now().0 >= o.start_at.0 + NO_SHOW_AFTER_MS
+                {
+                    actions.push("no_show".to_owned());
+                }
             }
             Side::Provider => {
                 if status == OrderStatus::AwaitingAcceptance {
@@ -1014,6 +1019,53 @@ impl App {
         self.order_view(actor, id).await
     }
 
+    /// The customer reports that the provider did not come: allowed once the start is
+    /// [`NO_SHOW_AFTER_MS`] past and the provider has not checked in. Full refund, a credit, and
+    /// a reliability mark for the provider.
+    pub async fn report_no_show(&self, actor: &Actor, id: OrderId) -> AppResult<OrderView> {
+        let (o, side) = self.order_for(actor, id).await?;
+        if side != Side::Customer {
+            return Err(AppError::NotFound);
+        }
+        let status = OrderStatus::parse(&o.status)?;
+        status.after(OrderAction::ProviderNoShow)?;
+        if self.now().0 < o.start_at.0 + NO_SHOW_AFTER_MS {
+            return Err(DomainError::Invalid("too early to report a no-show").into());
+        }
+        let terms = booking::cancel_terms(
+            status,
+            OrderAction::ProviderNoShow,
+            CancelPolicy::parse(&o.cancel_policy)?,
+            Money::from_fen(o.total_fen),
+            o.start_at,
+            self.now(),
+        )?;
+        self.apply(
+            &o,
+            OrderAction::ProviderNoShow,
+            "provider_no_show",
+            "customer",
+            "",
+            Some((terms.fee.fen(), terms.refund.fen(), terms.credit.fen())),
+            Some("no_show"),
+            None,
+            &[],
+        )
+        .await?;
+        if let Some(p) = self.store.provider(o.provider_id).await? {
+            self.store
+                .push_notification(
+                    p.user_id,
+                    "order",
+                    &format!("客户反馈您未按时上门，订单已取消：{}", o.listing_title),
+                    None,
+                    self.now(),
+                )
+                .await?;
+        }
+        self.order_view(actor, id).await
+    }
+
     /// Moves the customer's order to another free start time.
     pub async fn reschedule(
         &self,
@@ -1175,6 +1227,9 @@ impl App {
         Ok(())
     }
 }
+
+/// How long after the start a customer may report that the provider did not come.
+pub const NO_SHOW_AFTER_MS: i64 = 30 * MINUTE_MS;
 
 /// Statuses that hold a slot, as the store filters them.
 const HOLDING: [&str; 4] = [

@@ -622,3 +622,47 @@ backend_test!(
         assert_eq!(events.len(), 3, "placed, paid and one answer: {events:?}");
     }
 );
+
+backend_test!(
+    a_provider_who_does_not_come_owes_a_credit,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let id = w.place("10:00").await.unwrap();
+        w.app.mark_paid(id).await.unwrap();
+        if w.status(id).await == "awaiting_acceptance" {
+            w.app.answer_order(&w.provider, id, true, "").await.unwrap();
+        }
+        let row = w.app.store.order(id).await.unwrap().unwrap();
+        // Before the start (and until 30 minutes after it) a no-show cannot be reported.
+        assert!(w.app.report_no_show(&w.customer, id).await.is_err());
+        w.clock
+            .advance_ms(row.start_at.0 - w.clock.now().0 + 20 * MINUTE_MS);
+        assert!(w.app.report_no_show(&w.customer, id).await.is_err());
+        assert!(matches!(
+            w.app.report_no_show(&w.provider, id).await,
+            Err(AppError::NotFound)
+        ));
+        w.clock.advance_ms(11 * MINUTE_MS);
+        let v = w.app.report_no_show(&w.customer, id).await.unwrap();
+        assert_eq!(v.status, "cancelled");
+        let row = w.app.store.order(id).await.unwrap().unwrap();
+        assert_eq!(row.refund_fen, row.total_fen);
+        assert!(row.credit_fen > 0);
+        let p = w
+            .app
+            .store
+            .provider_by_user(w.provider.member().unwrap().id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            w.app
+                .store
+                .reliability_marks(p.id)
+                .await
+                .unwrap()
+                .contains(&"no_show".to_owned())
+        );
+        assert!(w.app.report_no_show(&w.customer, id).await.is_err(), "once");
+    }
+);

@@ -46,7 +46,7 @@ use crate::access::{Access, Routes};
         discover::follows, discover::follow, discover::unfollow,
         orders::schedule, orders::put_schedule, orders::provider_orders, orders::accept, orders::decline,
         orders::slots, orders::my_orders, orders::place, orders::get, orders::cancel_preview, orders::cancel,
-        orders::reschedule, orders::simulate_pay, orders::advance_clock,
+        orders::reschedule, orders::no_show, orders::simulate_pay, orders::advance_clock,
         search::search, search::suggestions, search::clear_history, search::set_pinned, search::synonyms, search::add_synonyms, search::delete_synonyms,
     ),
     components(schemas(crate::error::ErrorBody)),

@@ -43,6 +43,7 @@ pub fn routes(r: Routes) -> Routes {
         .get("/api/v1/orders/{id}/cancel", Access::Member, cancel_preview)
         .post("/api/v1/orders/{id}/cancel", Access::Member, cancel)
         .post("/api/v1/orders/{id}/reschedule", Access::Member, reschedule)
+        .post("/api/v1/orders/{id}/no-show", Access::Member, no_show)
         .post("/api/v1/dev/orders/{id}/pay", Access::Dev, simulate_pay)
         .post("/api/v1/dev/clock", Access::Dev, advance_clock)
 }
@@ -238,6 +239,18 @@ pub async fn reschedule(
     Ok(Json(
         state.app.reschedule(&actor, id, &b.date, &b.time).await?,
     ))
+}
+
+/// Report that the provider did not come (from 30 minutes after the start, before check-in):
+/// full refund, a credit, and a mark on the provider's reliability.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/no-show", tag = "orders", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = OrderView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn no_show(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    ApiPath(id): ApiPath<OrderId>,
+) -> ApiResult<Json<OrderView>> {
+    Ok(Json(state.app.report_no_show(&actor, id).await?))
 }
 
 /// Which of the provider's orders.

@@ -36,6 +36,7 @@ pub fn routes(r: Routes) -> Routes {
         .post("/orders/{id}/cancel", Access::Member, cancel)
         .get("/orders/{id}/reschedule", Access::Member, reschedule_page)
         .post("/orders/{id}/reschedule", Access::Member, reschedule)
+        .post("/orders/{id}/no-show", Access::Member, no_show)
         .get("/pro/orders", Access::Member, pro_orders)
         .post("/pro/orders/{id}/answer", Access::Member, answer)
         .get("/pro/schedule", Access::Member, schedule_page)
@@ -262,6 +263,18 @@ async fn pay(State(state): State<AppState>, p: Page, PagePath(id): PagePath<Orde
     let back = format!("/orders/{id}");
     match state.app.simulate_payment(&p.actor(), id).await {
         Ok(_) => redirect_flash(&state, &back, false, "flash.order_paid"),
+        Err(e) => redirect_error(&state, &back, &e),
+    }
+}
+
+async fn no_show(
+    State(state): State<AppState>,
+    p: Page,
+    PagePath(id): PagePath<OrderId>,
+) -> Response {
+    let back = format!("/orders/{id}");
+    match state.app.report_no_show(&p.actor(), id).await {
+        Ok(_) => redirect_flash(&state, &back, false, "flash.order_cancelled"),
         Err(e) => redirect_error(&state, &back, &e),
     }
 }
