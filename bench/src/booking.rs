@@ -9,9 +9,9 @@
 //! conflict or any other status fails the bench.
 //!
 //! - anchor `raw_sqlite_tx`: per order, on a typed `SqlitePool` with the store's pragmas, the
-//!   statements the subject runs, one for one: 6 keyed reads (bearer token with its user, the
-//!   listing, its provider, the address, the service areas, the schedule), then
-//!   `BEGIN IMMEDIATE`, the lock-row update, insert of the order, the two range reads (jobs
+//!   statements the subject runs, one for one: 5 keyed reads (bearer token with its user, the
+//!   listing, its provider, the address, the service areas), then `BEGIN IMMEDIATE`, the
+//!   lock-row update (returning the schedule), insert of the order, the two range reads (jobs
 //!   around it, occupied cells), one multi-row insert of the 15-minute cells, the timeline and
 //!   job inserts, `COMMIT`. Into scratch tables shaped like the real ones.
 //! - subject `post_order`: `POST /api/v1/orders` with a bearer token through the full router
@@ -134,7 +134,7 @@ pub async fn section(settings: Settings) -> Result<()> {
     scratch_tables(&raw).await?;
     let addr = servers::serve_full(app.clone()).await?;
     println!(
-        "  {:<14} 6 reads, BEGIN IMMEDIATE, 7 statements, COMMIT (typed SqlitePool)",
+        "  {:<14} 5 reads, BEGIN IMMEDIATE, 7 statements, COMMIT (typed SqlitePool)",
         "raw_sqlite_tx"
     );
     println!(
@@ -462,9 +462,9 @@ async fn raw_order(raw: &SqlitePool, o: &Order) -> Result<()> {
     let id = JobId::new().to_string();
     let end = o.start_ms + o.cells * CELL_MS;
     let mut tx = raw.begin_with("BEGIN IMMEDIATE").await?;
-    sqlx::query("UPDATE bench_locks SET v = v + 1 WHERE provider_id = $1")
+    sqlx::query("UPDATE bench_locks SET v = v + 1 WHERE provider_id = $1 RETURNING v")
         .bind(&o.provider)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
     sqlx::query(
         "INSERT INTO bench_orders (id, customer_id, provider_id, listing_id, quote, total_fen, \

@@ -546,7 +546,9 @@ impl App {
                 message: "this address is outside the service area (不在服务范围)",
             });
         }
-        let avail = self.availability(p.id).await?;
+        // The provider's availability is read under its lock by the store (defaults if never
+        // saved); the order's buffer comes from there too.
+        let avail = Availability::default();
         let now = self.now();
         let id = OrderId::new();
         let district_name = district::by_code(&a.district_code)
@@ -1082,7 +1084,7 @@ impl App {
         booking::may_reschedule(status, o.times_moved, o.start_at, self.now())?;
         let start = parse_start(date, time)?;
         let minutes = (o.end_at.0 - o.start_at.0) / MINUTE_MS;
-        let avail = self.availability(o.provider_id).await?;
+        let avail = Availability::default();
         let jobs = [reminder_job(o.id, start, self.config.reminder_before_ms)];
         self.store
             .reschedule_order(

@@ -666,3 +666,34 @@ backend_test!(
         assert!(w.app.report_no_show(&w.customer, id).await.is_err(), "once");
     }
 );
+
+backend_test!(
+    the_buffer_under_the_lock_is_kept_on_the_order_and_its_cells,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let mut weekly = vec!["08:00-22:00".to_owned(); 6];
+        weekly.push(String::new());
+        w.app
+            .save_schedule(
+                &w.provider,
+                &ScheduleForm {
+                    weekly,
+                    exceptions: String::new(),
+                    capacity: 1,
+                    min_notice_min: 120,
+                    horizon_days: 14,
+                    buffer_min: 30,
+                },
+            )
+            .await
+            .unwrap();
+        let id = w.place("10:00").await.unwrap();
+        let row = w.app.store.order(id).await.unwrap().unwrap();
+        assert_eq!(row.buffer_min, 30);
+        let minutes = (row.end_at.0 - row.start_at.0) / MINUTE_MS;
+        assert_eq!(
+            w.app.store.order_cells(id).await.unwrap(),
+            (minutes + 30 + 14) / 15
+        );
+    }
+);

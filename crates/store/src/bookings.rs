@@ -129,27 +129,28 @@ pub trait BookingStore: Send + Sync {
         availability: &Availability,
         now: Timestamp,
     ) -> StoreResult<()>;
-    /// Places an order if its time is still free: under the provider's lock, re-reads the jobs
-    /// around it, checks `schedule::check`, takes its occupancy cells, writes the order, its
-    /// first timeline entry and `jobs`. A taken slot is `Rule(Slot(Taken))` (or `Conflict` if
-    /// the cells' unique key caught a race).
+    /// Places an order if its time is still free: takes the provider's lock, which returns the
+    /// provider's availability as it stands (`defaults` when never saved; its buffer is stored on
+    /// the order), re-reads the jobs around it, checks `schedule::check`, takes its occupancy
+    /// cells, writes the order, its first timeline entry and `jobs`. A taken slot is
+    /// `Rule(Slot(Taken))` (or `Conflict` if the cells' unique key caught a race).
     async fn place_order(
         &self,
         order: &OrderRow,
-        availability: &Availability,
+        defaults: &Availability,
         travel: Travel,
         jobs: &[NewJob],
         now: Timestamp,
     ) -> StoreResult<()>;
-    /// Moves an order that holds its slot to a new time, under the same checks as placing it
-    /// (its own old time does not count against it).
+    /// Moves an order that holds its slot to a new time, under the same checks (and the same
+    /// locked availability) as placing it; its own old time does not count against it.
     #[allow(clippy::too_many_arguments)]
     async fn reschedule_order(
         &self,
         id: OrderId,
         start: Timestamp,
         end: Timestamp,
-        availability: &Availability,
+        defaults: &Availability,
         travel: Travel,
         actor: &str,
         jobs: &[NewJob],

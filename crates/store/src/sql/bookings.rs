@@ -63,25 +63,42 @@ fn corrupt(col: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{col}: {e}"))
 }
 
-/// Takes the provider's booking lock (creating its schedule row with `availability` if it has
-/// none yet).
+/// Takes the provider's booking lock (creating its schedule row from `defaults` if it has none
+/// yet) and returns the availability as it stands under the lock: one statement, the lock-row
+/// update `RETURNING` the settings.
 async fn lock_provider(
     tx: &mut sqlx::AnyConnection,
     provider: ProviderId,
-    availability: &Availability,
+    defaults: &Availability,
     now: Timestamp,
-) -> StoreResult<()> {
+) -> StoreResult<Availability> {
     let bump = || {
         sqlx::query(
-            "UPDATE provider_schedules SET lock_version = lock_version + 1 WHERE provider_id = $1",
+            "UPDATE provider_schedules SET lock_version = lock_version + 1 WHERE provider_id = $1 \
+             RETURNING weekly, exceptions, capacity, min_notice_min, horizon_days, buffer_min",
         )
         .bind(provider.to_string())
     };
-    if bump().execute(&mut *tx).await?.rows_affected() == 0 {
-        insert_schedule_if_absent(tx, provider, availability, now).await?;
-        bump().execute(&mut *tx).await?;
+    if let Some(row) = bump().fetch_optional(&mut *tx).await? {
+        return availability_of(&row);
     }
-    Ok(())
+    insert_schedule_if_absent(tx, provider, defaults, now).await?;
+    let row = bump().fetch_one(&mut *tx).await?;
+    availability_of(&row)
+}
+
+/// Decodes a `provider_schedules` row.
+fn availability_of(r: &AnyRow) -> StoreResult<Availability> {
+    let weekly: String = r.try_get("weekly")?;
+    let exceptions: String = r.try_get("exceptions")?;
+    Ok(Availability {
+        weekly: serde_json::from_str(&weekly).map_err(|e| corrupt("weekly", e))?,
+        exceptions: serde_json::from_str(&exceptions).map_err(|e| corrupt("exceptions", e))?,
+        capacity: r.try_get("capacity")?,
+        min_notice_min: r.try_get("min_notice_min")?,
+        horizon_days: r.try_get("horizon_days")?,
+        buffer_min: r.try_get("buffer_min")?,
+    })
 }
 
 async fn insert_schedule_if_absent(
@@ -269,19 +286,7 @@ impl BookingStore for SqlStore {
             .bind(provider.to_string())
             .fetch_optional(&self.pool)
             .await?;
-        let Some(r) = row else {
-            return Ok(None);
-        };
-        let weekly: String = r.try_get("weekly")?;
-        let exceptions: String = r.try_get("exceptions")?;
-        Ok(Some(Availability {
-            weekly: serde_json::from_str(&weekly).map_err(|e| corrupt("weekly", e))?,
-            exceptions: serde_json::from_str(&exceptions).map_err(|e| corrupt("exceptions", e))?,
-            capacity: r.try_get("capacity")?,
-            min_notice_min: r.try_get("min_notice_min")?,
-            horizon_days: r.try_get("horizon_days")?,
-            buffer_min: r.try_get("buffer_min")?,
-        }))
+        row.as_ref().map(availability_of).transpose()
     }
 
     async fn put_schedule(
@@ -317,13 +322,13 @@ impl BookingStore for SqlStore {
     async fn place_order(
         &self,
         o: &OrderRow,
-        a: &Availability,
+        defaults: &Availability,
         travel: Travel,
         jobs: &[NewJob],
         now: Timestamp,
     ) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        lock_provider(&mut tx, o.provider_id, a, now).await?;
+        let a = &lock_provider(&mut tx, o.provider_id, defaults, now).await?;
         sqlx::query(
             "INSERT INTO orders (id, customer_id, provider_id, listing_id, listing_title, quote, \
              total_fen, address_id, district_code, lat_micro, lng_micro, address_text, contact_name, \
@@ -348,7 +353,7 @@ impl BookingStore for SqlStore {
         .bind(&o.contact_phone)
         .bind(o.start_at.0)
         .bind(o.end_at.0)
-        .bind(o.buffer_min)
+        .bind(a.buffer_min)
         .bind(&o.status)
         .bind(&o.cancel_policy)
         .bind(i64::from(o.instant_book))
@@ -394,7 +399,7 @@ impl BookingStore for SqlStore {
         id: OrderId,
         start: Timestamp,
         end: Timestamp,
-        a: &Availability,
+        defaults: &Availability,
         travel: Travel,
         actor: &str,
         jobs: &[NewJob],
@@ -404,7 +409,7 @@ impl BookingStore for SqlStore {
         let current = fetch_order(&mut tx, id)
             .await?
             .ok_or(StoreError::NotFound)?;
-        lock_provider(&mut tx, current.provider_id, a, now).await?;
+        let a = &lock_provider(&mut tx, current.provider_id, defaults, now).await?;
         // Re-read under the lock: the order may have moved on meanwhile.
         let current = fetch_order(&mut tx, id)
             .await?
