@@ -329,6 +329,19 @@ fn slot_error(e: StoreError) -> AppError {
     }
 }
 
+/// The price explanation kept on an order; an unreadable one (never written by this code)
+/// shows as no lines rather than failing the page.
+fn stored_quote(o: &OrderRow) -> Quote {
+    serde_json::from_str(&o.quote).unwrap_or_else(|_| Quote {
+        lines: Vec::new(),
+        total: Money::from_fen(o.total_fen),
+        minutes: (o.end_at.0 - o.start_at.0) / MINUTE_MS,
+        variant: None,
+        addons: Vec::new(),
+        units: 1,
+    })
+}
+
 fn parse_start(date: &str, time: &str) -> AppResult<Timestamp> {
     let day = Day::parse(date)?;
     let min = schedule::parse_hhmm(time)?;
@@ -486,18 +499,11 @@ impl App {
         if side != Side::Customer {
             return Err(AppError::NotFound);
         }
-        let q: serde_json::Value = serde_json::from_str(&o.quote).unwrap_or_default();
+        let q = stored_quote(&o);
         let choice = Choice {
-            variant: q["variant"].as_str().map(str::to_owned),
-            addons: q["addons"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            units: q["units"].as_i64(),
+            variant: q.variant,
+            addons: q.addons,
+            units: Some(q.units),
         };
         let address: AddressId = o.address_id.parse().map_err(|_| AppError::NotFound)?;
         let mut slots = self
@@ -624,20 +630,7 @@ impl App {
 
     fn view(&self, o: &OrderRow, side: Side, events: &[OrderEventRow]) -> OrderView {
         let status = OrderStatus::parse(&o.status).unwrap_or(OrderStatus::Cancelled);
-        let quote: serde_json::Value = serde_json::from_str(&o.quote).unwrap_or_default();
-        let lines = quote["lines"]
-            .as_array()
-            .map(|ls| {
-                ls.iter()
-                    .map(|l| {
-                        (
-                            l["label"].as_str().unwrap_or_default().to_owned(),
-                            Money::from_fen(l["amount"].as_i64().unwrap_or(0)).to_string(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let quote = stored_quote(o);
         let hidden = side == Side::Provider && !status.reveals_contact();
         let address = if hidden {
             district::by_code(&o.district_code)
@@ -684,20 +677,14 @@ impl App {
             end: o.end_at.local_display(),
             start_ms: o.start_at.0,
             quote: QuoteView {
-                lines,
+                // The total and the time are the order's own (the quote is their explanation).
                 total: Money::from_fen(o.total_fen).to_string(),
                 total_fen: o.total_fen,
                 minutes: (o.end_at.0 - o.start_at.0) / MINUTE_MS,
+                ..quote_view(&quote)
             },
-            variant: quote["variant"].as_str().map(str::to_owned),
-            addons: quote["addons"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            variant: quote.variant.clone(),
+            addons: quote.addons.clone(),
             address,
             contact_name: if hidden {
                 linli_domain::provider::mask_name(&o.contact_name)

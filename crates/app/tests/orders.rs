@@ -98,9 +98,9 @@ async fn world(db: &TestDb) -> World {
         .await
         .unwrap()
         .into_iter()
-        .filter(|l| l.status == "published")
+        .filter(|l| l.status == "published" && !l.instant_book)
         .min_by_key(effective)
-        .expect("a published demo listing");
+        .expect("a published demo listing that waits for acceptance");
     assert!(effective(&listing) <= 240, "{}", listing.title);
     // Long days, so every time the tests use fits the job.
     let mut weekly = vec!["08:00-22:00".to_owned(); 6];
@@ -245,19 +245,12 @@ backend_test!(
         let runner = JobRunner::new(w.app.clone());
         let a = w.place("09:00").await.unwrap();
         w.app.mark_paid(a).await.unwrap();
-        let expected = if w.listing.instant_book {
-            "accepted"
-        } else {
-            "awaiting_acceptance"
-        };
-        assert_eq!(w.status(a).await, expected);
-        if !w.listing.instant_book {
-            let seen = w.app.order_view(&w.provider, a).await.unwrap();
-            assert!(seen.contact_phone.contains('*'), "{}", seen.contact_phone);
-            assert!(seen.address.contains("***"));
-            assert!(seen.actions.contains(&"accept".to_owned()));
-            w.app.answer_order(&w.provider, a, true, "").await.unwrap();
-        }
+        assert_eq!(w.status(a).await, "awaiting_acceptance");
+        let seen = w.app.order_view(&w.provider, a).await.unwrap();
+        assert!(seen.contact_phone.contains('*'), "{}", seen.contact_phone);
+        assert!(seen.address.contains("***"));
+        assert!(seen.actions.contains(&"accept".to_owned()));
+        w.app.answer_order(&w.provider, a, true, "").await.unwrap();
         let seen = w.app.order_view(&w.provider, a).await.unwrap();
         assert_eq!(seen.contact_phone, "13912345678");
         assert!(seen.address.contains("幸福路"));
@@ -273,35 +266,64 @@ backend_test!(
             Err(AppError::NotFound)
         ));
 
-        if !w.listing.instant_book {
-            // A declined request frees its slot; an unanswered one is declined by the clock.
-            let b = w.place("13:00").await.unwrap();
-            w.app.mark_paid(b).await.unwrap();
-            w.app
-                .answer_order(&w.provider, b, false, "那天有事")
-                .await
-                .unwrap();
-            assert_eq!(w.status(b).await, "declined");
-            assert!(w.slots().await.contains(&"13:00".to_owned()));
-            let c = w.place("15:00").await.unwrap();
-            w.app.mark_paid(c).await.unwrap();
-            w.clock.advance_ms(31 * MINUTE_MS);
-            runner.run_due().await.unwrap();
-            assert_eq!(w.status(c).await, "declined");
-            let row = w.app.store.order(c).await.unwrap().unwrap();
-            assert_eq!(row.refund_fen, row.total_fen);
-            let p = w
-                .app
-                .store
-                .provider_by_user(w.provider.member().unwrap().id)
-                .await
-                .unwrap()
-                .unwrap();
-            assert_eq!(
-                w.app.store.reliability_marks(p.id).await.unwrap(),
-                ["missed_deadline"]
-            );
+        // A declined request frees its slot; an unanswered one is declined by the clock.
+        let b = w.place("13:00").await.unwrap();
+        w.app.mark_paid(b).await.unwrap();
+        w.app
+            .answer_order(&w.provider, b, false, "那天有事")
+            .await
+            .unwrap();
+        assert_eq!(w.status(b).await, "declined");
+        assert!(w.slots().await.contains(&"13:00".to_owned()));
+        let c = w.place("15:00").await.unwrap();
+        w.app.mark_paid(c).await.unwrap();
+        w.clock.advance_ms(31 * MINUTE_MS);
+        runner.run_due().await.unwrap();
+        assert_eq!(w.status(c).await, "declined");
+        let row = w.app.store.order(c).await.unwrap().unwrap();
+        assert_eq!(row.refund_fen, row.total_fen);
+        let p = w
+            .app
+            .store
+            .provider_by_user(w.provider.member().unwrap().id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            w.app.store.reliability_marks(p.id).await.unwrap(),
+            ["missed_deadline"]
+        );
+
+        // An instant-book service is accepted on payment, with no request to answer.
+        let instant = w
+            .app
+            .store
+            .listings_of(w.listing.provider_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|l| l.status == "published" && l.instant_book)
+            .expect("the demo provider has an instant-book service");
+        let mut f = w.form("08:00");
+        f.listing = instant.id.to_string();
+        let mut day = Day::parse(&w.day).unwrap().plus_days(1);
+        while day.weekday_index() == 6 {
+            day = day.plus_days(1);
         }
+        f.date = day.to_string();
+        let d: OrderId = w
+            .app
+            .place_order(&w.customer, &f)
+            .await
+            .unwrap()
+            .id
+            .parse()
+            .unwrap();
+        w.app.mark_paid(d).await.unwrap();
+        assert_eq!(w.status(d).await, "accepted");
+        let seen = w.app.order_view(&w.provider, d).await.unwrap();
+        assert!(!seen.actions.contains(&"accept".to_owned()));
+        assert_eq!(seen.contact_phone, "13912345678");
     }
 );
 
@@ -323,9 +345,7 @@ backend_test!(
         // Accepted, then cancelled inside the last hours: the policy decides the fee.
         let b = w.place("11:00").await.unwrap();
         w.app.mark_paid(b).await.unwrap();
-        if w.status(b).await == "awaiting_acceptance" {
-            w.app.answer_order(&w.provider, b, true, "").await.unwrap();
-        }
+        w.app.answer_order(&w.provider, b, true, "").await.unwrap();
         let row = w.app.store.order(b).await.unwrap().unwrap();
         let to_start = row.start_at.0 - w.clock.now().0;
         w.clock.advance_ms(to_start - HOUR_MS);
@@ -358,9 +378,7 @@ backend_test!(
             .parse()
             .unwrap();
         w.app.mark_paid(c).await.unwrap();
-        if w.status(c).await == "awaiting_acceptance" {
-            w.app.answer_order(&w.provider, c, true, "").await.unwrap();
-        }
+        w.app.answer_order(&w.provider, c, true, "").await.unwrap();
         let v = w.app.cancel_order(&w.provider, c, "车坏了").await.unwrap();
         assert_eq!(v.status, "cancelled");
         let row = w.app.store.order(c).await.unwrap().unwrap();
@@ -556,9 +574,7 @@ backend_test!(
         let runner = JobRunner::new(w.app.clone());
         let id = w.place("10:00").await.unwrap();
         w.app.mark_paid(id).await.unwrap();
-        if w.status(id).await == "awaiting_acceptance" {
-            w.app.answer_order(&w.provider, id, true, "").await.unwrap();
-        }
+        w.app.answer_order(&w.provider, id, true, "").await.unwrap();
         let row = w.app.store.order(id).await.unwrap().unwrap();
         let sms_before = w.app.store.sms_outbox(100).await.unwrap().len();
         // Just before the reminder time nothing is sent; at two hours before, both sides hear.
@@ -599,9 +615,7 @@ backend_test!(
         let a = w.place("10:00").await.unwrap();
         assert_eq!(code(&w.place("10:30").await.unwrap_err()), "slot_taken");
         w.app.mark_paid(a).await.unwrap();
-        if w.status(a).await != "awaiting_acceptance" {
-            return; // instant-book: nothing to answer
-        }
+        assert_eq!(w.status(a).await, "awaiting_acceptance");
         // Accepts and declines race on one request: exactly one answer wins.
         let mut tasks = Vec::new();
         for i in 0..12 {
@@ -629,9 +643,7 @@ backend_test!(
         let w = world(&db).await;
         let id = w.place("10:00").await.unwrap();
         w.app.mark_paid(id).await.unwrap();
-        if w.status(id).await == "awaiting_acceptance" {
-            w.app.answer_order(&w.provider, id, true, "").await.unwrap();
-        }
+        w.app.answer_order(&w.provider, id, true, "").await.unwrap();
         let row = w.app.store.order(id).await.unwrap().unwrap();
         // Before the start (and until 30 minutes after it) a no-show cannot be reported.
         assert!(w.app.report_no_show(&w.customer, id).await.is_err());

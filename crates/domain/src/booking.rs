@@ -283,7 +283,7 @@ pub fn may_reschedule(
 }
 
 /// One line of the price explanation.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PriceLine {
     /// What it is for (base, a variant, an add-on, the zone surcharge).
     pub label: String,
@@ -291,8 +291,8 @@ pub struct PriceLine {
     pub amount: Money,
 }
 
-/// The price explanation of a booking, and how long it takes.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// The price explanation of a booking, and how long it takes (kept as JSON on the order).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Quote {
     /// Lines, base first, surcharge last.
     pub lines: Vec<PriceLine>,
