@@ -1,6 +1,7 @@
 // Booking: the three-step order from the home page to "awaiting payment"; the unpaid order
 // expires when the (dev) clock passes the payment window and its slot is bookable again; a
-// provider declines and the slot frees; reschedule; cancel shows the policy's fee.
+// provider declines and the slot frees; the customer's notifications; the provider's
+// working-hours editor; reschedule; cancel shows the policy's fee.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -189,6 +190,19 @@ describe('booking', () => {
       await pro.goto(second.orderUrl);
       assert.equal(await status(pro), 'accepted');
       assert.ok(!(await pro.locator('#order-address').innerText()).includes('***'), 'address shown after accepting');
+      // The customer hears about it on the notification list.
+      await page.goto('/messages');
+      assert.ok((await page.locator('#notifications').innerText()).includes('服务商已接单'));
+
+      // The provider's working-hours editor keeps a day of leave.
+      await pro.goto('/pro/schedule');
+      assert.equal(await pro.locator('#day0').inputValue(), '09:00-18:00');
+      const leaveDay = new Date(Date.parse(second.day) + 12 * 24 * HOUR).toISOString().slice(0, 10);
+      await pro.locator('#exceptions').fill(`${leaveDay} leave`);
+      await clickAndNavigate(pro, '#schedule-save');
+      assert.equal(await pro.locator('#exceptions').inputValue(), `${leaveDay} leave`);
+      await screenshot(pro, 'pro-schedule');
+
       await pro.goto('/pro/orders?view=week&from=' + second.day);
       assert.ok((await pro.locator(`.calendar-day[data-date="${second.day}"]`).innerText()).includes(second.time));
       await screenshot(pro, 'pro-calendar');

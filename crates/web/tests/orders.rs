@@ -14,16 +14,7 @@ use linli_testkit::{TestDb, backend_test};
 use serde_json::{Value, json};
 
 async fn login(t: &TestApp, phone: &str) -> String {
-    let r = t
-        .json(
-            "POST",
-            "/api/v1/auth/login",
-            None,
-            json!({"phone": phone, "password": linli_app::seed::DEMO_PASSWORD}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    r.json()["access_token"].as_str().unwrap().to_owned()
+    t.login(phone, linli_app::seed::DEMO_PASSWORD).await
 }
 
 /// Demo data, a customer token with an address the demo provider serves, the provider's

@@ -164,12 +164,17 @@ impl TestApp {
             .bootstrap_admin("13800000000", "admin1234")
             .await
             .unwrap();
+        self.login("13800000000", "admin1234").await
+    }
+
+    /// Signs in through the API with a password and returns the access token.
+    pub async fn login(&self, phone: &str, password: &str) -> String {
         let r = self
             .json(
                 "POST",
                 "/api/v1/auth/login",
                 None,
-                serde_json::json!({"phone": "13800000000", "password": "admin1234"}),
+                serde_json::json!({"phone": phone, "password": password}),
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
