@@ -47,6 +47,15 @@ pub enum AppError {
     /// An uploaded file is not acceptable.
     #[error("{0}")]
     BadUpload(&'static str),
+    /// A payment message or request was refused (forged, stale, replayed, not ours), or the
+    /// payment provider refused ours.
+    #[error("{message}")]
+    Payment {
+        /// Stable code (`bad_signature`, `replayed_nonce`, `amount_mismatch`, …).
+        code: &'static str,
+        /// Detail.
+        message: String,
+    },
     /// A bug or infrastructure failure (logged, shown as 500).
     #[error("internal error: {0}")]
     Internal(String),

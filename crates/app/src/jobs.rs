@@ -44,6 +44,11 @@ impl JobRunner {
                 Arc::new(crate::orders::ExpireUnpaid),
                 Arc::new(crate::orders::AcceptDeadline),
                 Arc::new(crate::orders::Reminder),
+                Arc::new(crate::money::QueryPayment),
+                Arc::new(crate::money::SubmitRefund),
+                Arc::new(crate::money::SettleOrder),
+                Arc::new(crate::money::PayWithdrawal),
+                Arc::new(crate::money::AutoConfirm),
             ],
         )
     }

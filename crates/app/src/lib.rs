@@ -11,6 +11,7 @@ pub mod files;
 pub mod jobs;
 pub mod limiter;
 pub mod listings;
+pub mod money;
 pub mod orders;
 pub mod profile;
 pub mod providers;
@@ -67,6 +68,8 @@ pub struct AppConfig {
     pub reminder_before_ms: i64,
     /// Travel between on-site jobs.
     pub travel: linli_domain::schedule::Travel,
+    /// Money: commission default, confirmation and settlement delays, withdrawals.
+    pub money: money::MoneyConfig,
 }
 
 impl AppConfig {
@@ -83,6 +86,7 @@ impl AppConfig {
             accept_window_ms: 30 * MINUTE_MS,
             reminder_before_ms: 2 * 60 * MINUTE_MS,
             travel: linli_domain::schedule::Travel::default(),
+            money: money::MoneyConfig::default(),
         }
     }
 }
@@ -108,6 +112,8 @@ pub struct App {
     pub node: Arc<str>,
     /// The movable clock of dev mode (see [`App::with_dev_clock`]).
     pub dev_clock: Option<Arc<linli_domain::time::OffsetClock>>,
+    /// The payment provider (set with [`App::with_payments`]; paying refuses without it).
+    pub payments: Option<money::Payments>,
 }
 
 impl std::fmt::Debug for App {
@@ -134,6 +140,7 @@ impl App {
             search: None,
             node: Arc::from(uuid::Uuid::now_v7().to_string()),
             dev_clock: None,
+            payments: None,
             store,
             clock,
             config,
@@ -143,6 +150,12 @@ impl App {
     /// The same app with a search index.
     pub fn with_search(mut self, index: Arc<dyn linli_search::SearchIndex>) -> Self {
         self.search = Some(index);
+        self
+    }
+
+    /// The same app with a payment provider.
+    pub fn with_payments(mut self, payments: money::Payments) -> Self {
+        self.payments = Some(payments);
         self
     }
 

@@ -18,6 +18,30 @@ use linli_store::{NewJob, OrderChange, OrderEventRow, OrderRow, ProviderRow, Sto
 
 use crate::{Actor, App, AppError, AppResult, areas};
 
+/// What a status change carries besides the status: all written in its transaction.
+#[derive(Default)]
+pub(crate) struct Effects<'a> {
+    /// Fee, refund and credit in 分 (cancelling).
+    pub amounts: Option<(i64, i64, i64)>,
+    /// A mark against the provider's reliability.
+    pub reliability: Option<&'a str>,
+    /// A new acceptance deadline.
+    pub accept_deadline: Option<Timestamp>,
+    /// Jobs to schedule.
+    pub jobs: Vec<NewJob>,
+    /// Ledger entries.
+    pub entries: Vec<linli_domain::ledger::Entry>,
+    /// Refunds to record.
+    pub refunds: Vec<linli_store::RefundRow>,
+    /// A payment to capture.
+    pub capture: Option<linli_store::Capture<'a>>,
+    /// Expected money version.
+    pub money_version: Option<i64>,
+}
+
+/// A provider may start a job this long before its start.
+const START_EARLY_MS: i64 = 60 * linli_domain::time::MINUTE_MS;
+
 /// Job kind: an unpaid order's payment window closed.
 pub const JOB_EXPIRE: &str = "order.expire";
 /// Job kind: a paid order's acceptance deadline passed.
@@ -588,6 +612,12 @@ impl App {
             refund_fen: 0,
             credit_fen: 0,
             note: note.to_owned(),
+            paid_fen: 0,
+            commission_bps: 0,
+            commission_min_fen: 0,
+            money_version: 0,
+            completed_at: None,
+            released_at: None,
             created_at: now,
             updated_at: now,
         };
@@ -642,8 +672,11 @@ impl App {
         let mut actions = Vec::new();
         match side {
             Side::Customer => {
-                if status == OrderStatus::PendingPayment && self.config.dev_mode {
+                if status == OrderStatus::PendingPayment && self.payments.is_some() {
                     actions.push("pay".to_owned());
+                }
+                if status == OrderStatus::Completed {
+                    actions.push("confirm".to_owned());
                 }
                 if status.after(OrderAction::CustomerCancel).is_ok() {
                     actions.push("cancel".to_owned());
@@ -664,6 +697,13 @@ impl App {
                 }
                 if status.after(OrderAction::ProviderCancel).is_ok() {
                     actions.push("provider_cancel".to_owned());
+                }
+                if status == OrderStatus::Accepted && self.now().0 >= o.start_at.0 - START_EARLY_MS
+                {
+                    actions.push("start".to_owned());
+                }
+                if status == OrderStatus::InService {
+                    actions.push("complete".to_owned());
                 }
             }
         }
@@ -781,21 +821,29 @@ impl App {
     }
 
     /// Applies `action` on behalf of `actor`'s side (the transition decides if it is legal).
-    #[allow(clippy::too_many_arguments)]
-    async fn apply(
+    /// For a paid order the money follows in the same transaction: cancellation-like moves
+    /// (with `amounts`) refund escrow less the fee, confirming releases it; and the change only
+    /// lands if no other money change happened since `o` was read.
+    pub(crate) async fn apply(
         &self,
         o: &OrderRow,
         action: OrderAction,
         name: &str,
         actor: &str,
         note: &str,
-        amounts: Option<(i64, i64, i64)>,
-        reliability: Option<&str>,
-        accept_deadline: Option<Timestamp>,
-        jobs: &[NewJob],
+        mut fx: Effects<'_>,
     ) -> AppResult<OrderRow> {
         let from = OrderStatus::parse(&o.status)?;
         let to = from.after(action)?;
+        if o.paid_fen > 0 {
+            if let Some(amounts) = fx.amounts {
+                self.cancel_money(o, amounts, &mut fx).await?;
+            }
+            if to == OrderStatus::Confirmed {
+                self.release_money(o, &mut fx).await?;
+            }
+            fx.money_version.get_or_insert(o.money_version);
+        }
         Ok(self
             .store
             .change_order(&OrderChange {
@@ -805,56 +853,20 @@ impl App {
                 action: name,
                 actor,
                 note,
-                accept_deadline,
-                amounts,
-                reliability,
-                jobs,
+                accept_deadline: fx.accept_deadline,
+                amounts: fx.amounts,
+                reliability: fx.reliability,
+                jobs: &fx.jobs,
+                entries: &fx.entries,
+                refunds: &fx.refunds,
+                capture: fx.capture,
+                money_version: fx.money_version,
                 now: self.now(),
             })
             .await?)
     }
 
-    /// Records the payment of an order. Until the payment gateway is wired in, this is called
-    /// by the dev-mode "simulate payment" button and by tests.
-    pub async fn mark_paid(&self, id: OrderId) -> AppResult<OrderRow> {
-        let o = self.store.order(id).await?.ok_or(AppError::NotFound)?;
-        if self.now() > o.pay_deadline {
-            return Err(DomainError::InvalidTransition.into());
-        }
-        let instant = o.instant_book;
-        let deadline = self.now().plus_ms(self.config.accept_window_ms);
-        let mut jobs = vec![reminder_job(
-            o.id,
-            o.start_at,
-            self.config.reminder_before_ms,
-        )];
-        if !instant {
-            jobs.push(order_job(JOB_ACCEPT_DEADLINE, o.id, deadline));
-        }
-        let row = self
-            .apply(
-                &o,
-                OrderAction::Pay { instant },
-                "paid",
-                "customer",
-                "",
-                None,
-                None,
-                (!instant).then_some(deadline),
-                &jobs,
-            )
-            .await?;
-        let provider = self.store.provider(o.provider_id).await?;
-        if let Some(p) = provider {
-            let body = format!("新订单：{} {}", o.listing_title, o.start_at.local_display());
-            self.store
-                .push_notification(p.user_id, "order", &body, None, self.now())
-                .await?;
-        }
-        Ok(row)
-    }
-
-    /// The dev-mode payment simulator for the customer's own order.
+    /// The dev-mode payment simulator for the customer's own order (pays at the sandbox).
     pub async fn simulate_payment(&self, actor: &Actor, id: OrderId) -> AppResult<OrderView> {
         if !self.config.dev_mode {
             return Err(AppError::NotFound);
@@ -865,6 +877,111 @@ impl App {
         }
         self.mark_paid(o.id).await?;
         self.order_view(actor, id).await
+    }
+
+    /// The provider starts the job (from an hour before its start).
+    pub async fn start_service(&self, actor: &Actor, id: OrderId) -> AppResult<OrderView> {
+        let (o, side) = self.order_for(actor, id).await?;
+        if side != Side::Provider {
+            return Err(AppError::NotFound);
+        }
+        OrderStatus::parse(&o.status)?.after(OrderAction::Start)?;
+        if self.now().0 < o.start_at.0 - START_EARLY_MS {
+            return Err(DomainError::Invalid("too early to start").into());
+        }
+        self.apply(
+            &o,
+            OrderAction::Start,
+            "started",
+            "provider",
+            "",
+            Effects::default(),
+        )
+        .await?;
+        self.store
+            .push_notification(
+                o.customer_id,
+                "order",
+                &format!("服务商已开始服务：{}", o.listing_title),
+                None,
+                self.now(),
+            )
+            .await?;
+        self.order_view(actor, id).await
+    }
+
+    /// The provider marks the job done; the customer confirms, or it is confirmed for them
+    /// after [`crate::money::MoneyConfig::auto_confirm_ms`].
+    pub async fn complete_order(&self, actor: &Actor, id: OrderId) -> AppResult<OrderView> {
+        let (o, side) = self.order_for(actor, id).await?;
+        if side != Side::Provider {
+            return Err(AppError::NotFound);
+        }
+        let at = self.now().plus_ms(self.config.money.auto_confirm_ms);
+        self.apply(
+            &o,
+            OrderAction::Complete,
+            "completed",
+            "provider",
+            "",
+            Effects {
+                jobs: vec![order_job(crate::money::JOB_AUTO_CONFIRM, o.id, at)],
+                ..Effects::default()
+            },
+        )
+        .await?;
+        self.store
+            .push_notification(
+                o.customer_id,
+                "order",
+                &format!("服务已完成，请确认：{}", o.listing_title),
+                None,
+                self.now(),
+            )
+            .await?;
+        self.order_view(actor, id).await
+    }
+
+    /// The customer confirms the job was done: escrow is released to the provider.
+    pub async fn confirm_order(&self, actor: &Actor, id: OrderId) -> AppResult<OrderView> {
+        let (o, side) = self.order_for(actor, id).await?;
+        if side != Side::Customer {
+            return Err(AppError::NotFound);
+        }
+        self.apply(
+            &o,
+            OrderAction::Confirm,
+            "confirmed",
+            "customer",
+            "",
+            Effects::default(),
+        )
+        .await?;
+        if let Some(p) = self.store.provider(o.provider_id).await? {
+            self.store
+                .push_notification(
+                    p.user_id,
+                    "order",
+                    &format!("客户已确认完成，收益进入待结算：{}", o.listing_title),
+                    None,
+                    self.now(),
+                )
+                .await?;
+        }
+        self.order_view(actor, id).await
+    }
+
+    /// Job: a completed order the customer did not confirm in time is confirmed.
+    pub async fn auto_confirm(&self, id: OrderId) -> AppResult<bool> {
+        let auto = self.config.money.auto_confirm_ms;
+        self.system_transition(
+            id,
+            OrderStatus::Completed,
+            OrderAction::Confirm,
+            "auto_confirmed",
+            |o| o.completed_at.unwrap_or(Timestamp(i64::MAX)).plus_ms(auto),
+        )
+        .await
     }
 
     /// The provider accepts or declines a request.
@@ -900,10 +1017,10 @@ impl App {
             name,
             "provider",
             reason,
-            amounts,
-            None,
-            None,
-            &[],
+            Effects {
+                amounts,
+                ..Effects::default()
+            },
         )
         .await?;
         let body = if accept {
@@ -978,10 +1095,11 @@ impl App {
             "cancelled",
             side.actor(),
             &reason,
-            Some((terms.fee.fen(), terms.refund.fen(), terms.credit.fen())),
-            terms.provider_at_fault.then_some("provider_cancel"),
-            None,
-            &[],
+            Effects {
+                amounts: Some((terms.fee.fen(), terms.refund.fen(), terms.credit.fen())),
+                reliability: terms.provider_at_fault.then_some("provider_cancel"),
+                ..Effects::default()
+            },
         )
         .await?;
         let (to, body) = match side {
@@ -1035,10 +1153,11 @@ impl App {
             "provider_no_show",
             "customer",
             "",
-            Some((terms.fee.fen(), terms.refund.fen(), terms.credit.fen())),
-            Some("no_show"),
-            None,
-            &[],
+            Effects {
+                amounts: Some((terms.fee.fen(), terms.refund.fen(), terms.credit.fen())),
+                reliability: Some("no_show"),
+                ..Effects::default()
+            },
         )
         .await?;
         if let Some(p) = self.store.provider(o.provider_id).await? {
@@ -1154,10 +1273,11 @@ impl App {
                 name,
                 "system",
                 "",
-                amounts,
-                reliability,
-                None,
-                &[],
+                Effects {
+                    amounts,
+                    reliability,
+                    ..Effects::default()
+                },
             )
             .await
         {
@@ -1228,7 +1348,7 @@ const HOLDING: [&str; 4] = [
     "in_service",
 ];
 
-fn order_job(kind: &str, id: OrderId, at: Timestamp) -> NewJob {
+pub(crate) fn order_job(kind: &str, id: OrderId, at: Timestamp) -> NewJob {
     NewJob {
         id: JobId::new(),
         kind: kind.to_owned(),
@@ -1238,7 +1358,7 @@ fn order_job(kind: &str, id: OrderId, at: Timestamp) -> NewJob {
     }
 }
 
-fn reminder_job(id: OrderId, start: Timestamp, before_ms: i64) -> NewJob {
+pub(crate) fn reminder_job(id: OrderId, start: Timestamp, before_ms: i64) -> NewJob {
     NewJob {
         id: JobId::new(),
         kind: JOB_REMINDER.to_owned(),
@@ -1248,7 +1368,7 @@ fn reminder_job(id: OrderId, start: Timestamp, before_ms: i64) -> NewJob {
     }
 }
 
-fn payload_order(payload: &str) -> Result<(OrderId, i64), String> {
+pub(crate) fn payload_order(payload: &str) -> Result<(OrderId, i64), String> {
     let v: serde_json::Value = serde_json::from_str(payload).map_err(|e| e.to_string())?;
     let id = v["order"]
         .as_str()

@@ -3,182 +3,22 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
+mod common;
+
 use std::sync::Arc;
 
+use common::{act_as, code, world};
 use linli_app::{
-    Actor, App, AppConfig, AppError, Secret,
+    AppError,
     jobs::JobRunner,
-    orders::{Choice, OrderForm, ScheduleForm},
+    orders::{Choice, ScheduleForm},
     profile::AddressFields,
 };
 use linli_domain::{
     ids::OrderId,
     time::{Clock, DAY_MS, Day, HOUR_MS, MINUTE_MS},
 };
-use linli_store::{ListingRow, TokenKind};
-use linli_testkit::{FakeClock, TestDb, backend_test};
-
-fn app(db: &TestDb, clock: &FakeClock) -> App {
-    let dir = std::env::temp_dir().join(format!(
-        "linli-orders-files-{}",
-        linli_domain::ids::JobId::new()
-    ));
-    App::assemble(
-        Arc::new(db.store.clone()),
-        Arc::new(clock.clone()),
-        AppConfig::new(Secret::new("test-secret"), true),
-        dir,
-    )
-}
-
-async fn act_as(app: &App, phone: &str) -> Actor {
-    let u = app.store.user_by_phone(phone).await.unwrap().unwrap();
-    let s = app.start_web_session(u.id).await.unwrap();
-    app.authenticate(&s.secret, TokenKind::Session)
-        .await
-        .unwrap()
-}
-
-/// The demo world, a customer with an address the demo provider serves, and one of the
-/// provider's fixed-price listings short enough for a morning.
-struct World {
-    app: App,
-    clock: FakeClock,
-    customer: Actor,
-    provider: Actor,
-    listing: ListingRow,
-    address: String,
-    /// A working day two or more days ahead.
-    day: String,
-}
-
-async fn world(db: &TestDb) -> World {
-    let clock = FakeClock::new();
-    let app = app(db, &clock);
-    linli_app::seed::seed_demo(&app).await.unwrap();
-    let customer = act_as(&app, linli_app::seed::DEMO_CUSTOMERS[0].0).await;
-    let provider = act_as(&app, linli_app::seed::DEMO_PROVIDER_PHONE).await;
-    let p = app
-        .store
-        .provider_by_user(provider.member().unwrap().id)
-        .await
-        .unwrap()
-        .unwrap();
-    let areas = app.store.service_areas(p.id).await.unwrap();
-    let district = areas
-        .iter()
-        .find(|a| a.kind == "districts")
-        .and_then(|a| a.districts.first().cloned())
-        .expect("the demo provider serves districts");
-    let address = app
-        .save_address(
-            &customer,
-            None,
-            &AddressFields {
-                district_code: district,
-                detail: "幸福路 8 号 302 室".into(),
-                contact_name: "王小明".into(),
-                contact_phone: "13912345678".into(),
-                is_default: true,
-            },
-        )
-        .await
-        .unwrap()
-        .id;
-    let effective = |l: &ListingRow| {
-        if l.unit == "hour" {
-            l.min_units * 60
-        } else {
-            l.minutes
-        }
-    };
-    let listing = app
-        .store
-        .listings_of(p.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|l| l.status == "published" && !l.instant_book)
-        .min_by_key(effective)
-        .expect("a published demo listing that waits for acceptance");
-    assert!(effective(&listing) <= 240, "{}", listing.title);
-    // Long days, so every time the tests use fits the job.
-    let mut weekly = vec!["08:00-22:00".to_owned(); 6];
-    weekly.push(String::new());
-    app.save_schedule(
-        &provider,
-        &ScheduleForm {
-            weekly,
-            exceptions: String::new(),
-            capacity: 1,
-            min_notice_min: 120,
-            horizon_days: 14,
-            buffer_min: 0,
-        },
-    )
-    .await
-    .unwrap();
-    let mut day = Day::of(clock.now()).plus_days(2);
-    while day.weekday_index() == 6 {
-        day = day.plus_days(1);
-    }
-    World {
-        app,
-        clock,
-        customer,
-        provider,
-        listing,
-        address,
-        day: day.to_string(),
-    }
-}
-
-impl World {
-    fn form(&self, time: &str) -> OrderForm {
-        OrderForm {
-            listing: self.listing.id.to_string(),
-            choice: Choice::default(),
-            address: self.address.clone(),
-            date: self.day.clone(),
-            time: time.into(),
-            note: String::new(),
-        }
-    }
-
-    async fn place(&self, time: &str) -> Result<OrderId, AppError> {
-        self.app
-            .place_order(&self.customer, &self.form(time))
-            .await
-            .map(|o| o.id.parse().unwrap())
-    }
-
-    async fn slots(&self) -> Vec<String> {
-        self.app
-            .slots(
-                &self.customer,
-                self.listing.id,
-                self.address.parse().unwrap(),
-                &self.day,
-                &Choice::default(),
-            )
-            .await
-            .unwrap()
-            .times
-    }
-
-    async fn status(&self, id: OrderId) -> String {
-        self.app.store.order(id).await.unwrap().unwrap().status
-    }
-}
-
-fn code(e: &AppError) -> &str {
-    match e {
-        AppError::Conflict { code, .. } => code,
-        AppError::Invalid(d) => d.code(),
-        AppError::NotFound => "not_found",
-        _ => "other",
-    }
-}
+use linli_testkit::{TestDb, backend_test};
 
 backend_test!(
     the_three_step_order_holds_its_slot_and_expires_exactly_once,

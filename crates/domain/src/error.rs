@@ -46,6 +46,9 @@ pub enum DomainError {
     /// A price is malformed or out of range.
     #[error("invalid price")]
     InvalidPrice,
+    /// The balance does not cover the amount.
+    #[error("the balance is not enough")]
+    InsufficientBalance,
     /// The start time cannot be booked.
     #[error(transparent)]
     Slot(#[from] crate::schedule::SlotError),
@@ -67,6 +70,7 @@ impl DomainError {
             Self::InvalidTransition => "invalid_transition",
             Self::InvalidDate => "invalid_date",
             Self::InvalidPrice => "invalid_price",
+            Self::InsufficientBalance => "insufficient_balance",
             Self::Slot(e) => e.code(),
         }
     }

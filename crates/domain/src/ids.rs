@@ -94,6 +94,18 @@ typed_id!(
     /// An order (a booking of one listing at one time).
     OrderId
 );
+typed_id!(
+    /// A provider's withdrawal request.
+    WithdrawalId
+);
+typed_id!(
+    /// A journal entry of the ledger.
+    EntryId
+);
+typed_id!(
+    /// A commission rule.
+    RuleId
+);
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@ pub mod booking;
 pub mod district;
 pub mod error;
 pub mod ids;
+pub mod ledger;
 pub mod listing;
 pub mod moderation;
 pub mod money;

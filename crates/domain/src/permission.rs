@@ -19,11 +19,13 @@ pub enum Permission {
     ContentReview,
     /// See a provider's full real name and identity number (each reveal is audited).
     IdentityReveal,
+    /// Finance: ledger, withdrawals, refunds, commission rules, reconciliation.
+    FinanceManage,
 }
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 8] = [
         Self::ConsoleAccess,
         Self::UsersView,
         Self::UsersManage,
@@ -31,6 +33,7 @@ impl Permission {
         Self::ProvidersReview,
         Self::ContentReview,
         Self::IdentityReveal,
+        Self::FinanceManage,
     ];
 
     /// Stored and API name.
@@ -43,6 +46,7 @@ impl Permission {
             Self::ProvidersReview => "providers.review",
             Self::ContentReview => "content.review",
             Self::IdentityReveal => "identity.reveal",
+            Self::FinanceManage => "finance.manage",
         }
     }
 

@@ -67,6 +67,18 @@ pub struct OrderRow {
     pub credit_fen: i64,
     /// Customer's note to the provider.
     pub note: String,
+    /// Paid into escrow, in 分.
+    pub paid_fen: i64,
+    /// Commission rate snapshotted at capture (basis points).
+    pub commission_bps: i64,
+    /// Minimum commission snapshotted at capture.
+    pub commission_min_fen: i64,
+    /// Bumped by every change.
+    pub money_version: i64,
+    /// When the provider completed it.
+    pub completed_at: Option<Timestamp>,
+    /// When its escrow was released.
+    pub released_at: Option<Timestamp>,
     /// Placed.
     pub created_at: Timestamp,
     /// Last change.
@@ -113,8 +125,29 @@ pub struct OrderChange<'a> {
     pub reliability: Option<&'a str>,
     /// Jobs to schedule in the same transaction.
     pub jobs: &'a [NewJob],
+    /// Ledger entries to append in the same transaction.
+    pub entries: &'a [linli_domain::ledger::Entry],
+    /// Refunds to record in the same transaction (a job submits them).
+    pub refunds: &'a [crate::RefundRow],
+    /// Captures this payment first; a payment no longer pending is `Conflict("payment")`.
+    pub capture: Option<Capture<'a>>,
+    /// Only if the order's money version is still this (every change bumps it).
+    pub money_version: Option<i64>,
     /// When.
     pub now: Timestamp,
+}
+
+/// A payment captured with an order change.
+#[derive(Debug, Clone, Copy)]
+pub struct Capture<'a> {
+    /// Our reference.
+    pub out_trade_no: &'a str,
+    /// The provider's transaction id.
+    pub transaction_id: &'a str,
+    /// The commission in force now, kept on the order for its whole life.
+    pub commission: linli_domain::ledger::Commission,
+    /// Whether the order itself records the payment (false for a late payment refunded at once).
+    pub to_order: bool,
 }
 
 /// Order persistence. Each call is one transaction.

@@ -7,6 +7,7 @@
 
 pub mod bookings;
 pub mod listings;
+pub mod money;
 pub mod providers;
 pub mod rows;
 pub mod sql;
@@ -19,6 +20,7 @@ use linli_domain::{
     time::Timestamp,
 };
 pub use listings::*;
+pub use money::*;
 pub use providers::*;
 pub use rows::*;
 
@@ -89,7 +91,9 @@ pub enum RefreshOutcome {
 
 /// Everything Linli persists. Each method is one transaction.
 #[async_trait]
-pub trait Store: ProviderStore + ListingStore + BookingStore + Send + Sync + 'static {
+pub trait Store:
+    ProviderStore + ListingStore + BookingStore + MoneyStore + Send + Sync + 'static
+{
     /// Which backend this is.
     fn backend(&self) -> Backend;
     /// Cheap connectivity check for `/readyz`.

@@ -65,6 +65,7 @@ pub fn status_and_code(e: &AppError) -> (StatusCode, &'static str) {
             (StatusCode::TOO_MANY_REQUESTS, "sms_ip_daily_limit")
         }
         AppError::BadUpload(_) => (StatusCode::BAD_REQUEST, "bad_upload"),
+        AppError::Payment { code, .. } => (StatusCode::BAD_REQUEST, code),
         AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }

@@ -54,6 +54,14 @@ fn order(row: &AnyRow) -> StoreResult<OrderRow> {
         refund_fen: row.try_get("refund_fen")?,
         credit_fen: row.try_get("credit_fen")?,
         note: row.try_get("note")?,
+        paid_fen: row.try_get("paid_fen")?,
+        commission_bps: row.try_get("commission_bps")?,
+        commission_min_fen: row.try_get("commission_min_fen")?,
+        money_version: row.try_get("money_version")?,
+        completed_at: row
+            .try_get::<Option<i64>, _>("completed_at")?
+            .map(Timestamp),
+        released_at: row.try_get::<Option<i64>, _>("released_at")?.map(Timestamp),
         created_at: decode::ts(row, "created_at")?,
         updated_at: decode::ts(row, "updated_at")?,
     })
@@ -239,7 +247,7 @@ async fn add_event(
     Ok(())
 }
 
-async fn add_jobs(
+pub(super) async fn add_jobs(
     tx: &mut sqlx::AnyConnection,
     jobs: &[NewJob],
     now: Timestamp,
@@ -471,13 +479,40 @@ impl BookingStore for SqlStore {
     async fn change_order(&self, c: &OrderChange<'_>) -> StoreResult<OrderRow> {
         let mut tx = self.write_tx().await?;
         let (fee, refund, credit) = c.amounts.unwrap_or((0, 0, 0));
+        let mut paid = 0;
+        if let Some(cap) = &c.capture {
+            let row = sqlx::query(
+                "UPDATE payments SET status = 'success', transaction_id = $2, paid_at = $3 \
+                 WHERE out_trade_no = $1 AND status <> 'success' RETURNING amount_fen",
+            )
+            .bind(cap.out_trade_no)
+            .bind(cap.transaction_id)
+            .bind(c.now.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match row {
+                Some(r) if cap.to_order => paid = r.try_get::<i64, _>("amount_fen")?,
+                Some(_) => {}
+                None => return Err(StoreError::Conflict("payment".into())),
+            }
+        }
+        let (bps, min_fee) = c
+            .capture
+            .filter(|cap| cap.to_order)
+            .map_or((-1, -1), |cap| (cap.commission.bps, cap.commission.min_fen));
         let done = sqlx::query(
             "UPDATE orders SET status = $3, updated_at = $4, \
              accept_deadline = CASE WHEN $5 = 1 THEN $6 ELSE accept_deadline END, \
              fee_fen = CASE WHEN $7 = 1 THEN $8 ELSE fee_fen END, \
              refund_fen = CASE WHEN $7 = 1 THEN $9 ELSE refund_fen END, \
-             credit_fen = CASE WHEN $7 = 1 THEN $10 ELSE credit_fen END \
-             WHERE id = $1 AND status = $2",
+             credit_fen = CASE WHEN $7 = 1 THEN $10 ELSE credit_fen END, \
+             paid_fen = paid_fen + $11, \
+             commission_bps = CASE WHEN $12 >= 0 THEN $12 ELSE commission_bps END, \
+             commission_min_fen = CASE WHEN $13 >= 0 THEN $13 ELSE commission_min_fen END, \
+             completed_at = CASE WHEN $3 = 'completed' THEN $4 ELSE completed_at END, \
+             released_at = CASE WHEN $3 = 'confirmed' THEN $4 ELSE released_at END, \
+             money_version = money_version + 1 \
+             WHERE id = $1 AND status = $2 AND ($14 < 0 OR money_version = $14)",
         )
         .bind(c.id.to_string())
         .bind(c.from)
@@ -489,6 +524,10 @@ impl BookingStore for SqlStore {
         .bind(fee)
         .bind(refund)
         .bind(credit)
+        .bind(paid)
+        .bind(bps)
+        .bind(min_fee)
+        .bind(c.money_version.unwrap_or(-1))
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {
@@ -534,7 +573,9 @@ impl BookingStore for SqlStore {
             .await?;
         }
         add_jobs(&mut tx, c.jobs, c.now).await?;
-        tx.commit().await?;
+        super::money::add_refunds(&mut tx, c.refunds).await?;
+        super::money::append_entries(&mut tx, c.entries, c.now).await?;
+        tx.commit().await.map_err(map_err)?;
         Ok(row)
     }
 

@@ -6,6 +6,7 @@
 mod bookings;
 mod decode;
 mod listings;
+mod money;
 mod providers;
 mod store_impl;
 

@@ -1,0 +1,185 @@
+//! The world the app's booking and money tests share: the demo data, a customer with an
+//! address the demo provider serves, a listing, and the sandbox payment provider.
+
+#![allow(dead_code)] // each test file uses its own part of the world
+
+use std::sync::Arc;
+
+use linli_app::{
+    Actor, App, AppConfig, AppError, Secret,
+    money::Payments,
+    orders::{Choice, OrderForm, ScheduleForm},
+    profile::AddressFields,
+};
+use linli_domain::{
+    ids::OrderId,
+    time::{Clock, Day},
+};
+use linli_store::{ListingRow, TokenKind};
+use linli_testkit::{FakeClock, TestDb};
+
+pub fn app(db: &TestDb, clock: &FakeClock) -> App {
+    let dir = std::env::temp_dir().join(format!(
+        "linli-orders-files-{}",
+        linli_domain::ids::JobId::new()
+    ));
+    App::assemble(
+        Arc::new(db.store.clone()),
+        Arc::new(clock.clone()),
+        AppConfig::new(Secret::new("test-secret"), true),
+        dir,
+    )
+}
+
+pub async fn act_as(app: &App, phone: &str) -> Actor {
+    let u = app.store.user_by_phone(phone).await.unwrap().unwrap();
+    let s = app.start_web_session(u.id).await.unwrap();
+    app.authenticate(&s.secret, TokenKind::Session)
+        .await
+        .unwrap()
+}
+
+/// The demo world, a customer with an address the demo provider serves, and one of the
+/// provider's fixed-price listings short enough for a morning.
+pub struct World {
+    pub app: App,
+    pub clock: FakeClock,
+    pub customer: Actor,
+    pub provider: Actor,
+    pub listing: ListingRow,
+    pub address: String,
+    /// A working day two or more days ahead.
+    pub day: String,
+}
+
+pub async fn world(db: &TestDb) -> World {
+    let clock = FakeClock::new();
+    let app = app(db, &clock).with_payments(
+        Payments::loopback_sandbox("http://127.0.0.1:9", Arc::new(clock.clone()), 1)
+            .await
+            .unwrap(),
+    );
+    linli_app::seed::seed_demo(&app).await.unwrap();
+    let customer = act_as(&app, linli_app::seed::DEMO_CUSTOMERS[0].0).await;
+    let provider = act_as(&app, linli_app::seed::DEMO_PROVIDER_PHONE).await;
+    let p = app
+        .store
+        .provider_by_user(provider.member().unwrap().id)
+        .await
+        .unwrap()
+        .unwrap();
+    let areas = app.store.service_areas(p.id).await.unwrap();
+    let district = areas
+        .iter()
+        .find(|a| a.kind == "districts")
+        .and_then(|a| a.districts.first().cloned())
+        .expect("the demo provider serves districts");
+    let address = app
+        .save_address(
+            &customer,
+            None,
+            &AddressFields {
+                district_code: district,
+                detail: "幸福路 8 号 302 室".into(),
+                contact_name: "王小明".into(),
+                contact_phone: "13912345678".into(),
+                is_default: true,
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let effective = |l: &ListingRow| {
+        if l.unit == "hour" {
+            l.min_units * 60
+        } else {
+            l.minutes
+        }
+    };
+    let listing = app
+        .store
+        .listings_of(p.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|l| l.status == "published" && !l.instant_book)
+        .min_by_key(effective)
+        .expect("a published demo listing that waits for acceptance");
+    assert!(effective(&listing) <= 240, "{}", listing.title);
+    // Long days, so every time the tests use fits the job.
+    let mut weekly = vec!["08:00-22:00".to_owned(); 6];
+    weekly.push(String::new());
+    app.save_schedule(
+        &provider,
+        &ScheduleForm {
+            weekly,
+            exceptions: String::new(),
+            capacity: 1,
+            min_notice_min: 120,
+            horizon_days: 14,
+            buffer_min: 0,
+        },
+    )
+    .await
+    .unwrap();
+    let mut day = Day::of(clock.now()).plus_days(2);
+    while day.weekday_index() == 6 {
+        day = day.plus_days(1);
+    }
+    World {
+        app,
+        clock,
+        customer,
+        provider,
+        listing,
+        address,
+        day: day.to_string(),
+    }
+}
+
+impl World {
+    pub fn form(&self, time: &str) -> OrderForm {
+        OrderForm {
+            listing: self.listing.id.to_string(),
+            choice: Choice::default(),
+            address: self.address.clone(),
+            date: self.day.clone(),
+            time: time.into(),
+            note: String::new(),
+        }
+    }
+
+    pub async fn place(&self, time: &str) -> Result<OrderId, AppError> {
+        self.app
+            .place_order(&self.customer, &self.form(time))
+            .await
+            .map(|o| o.id.parse().unwrap())
+    }
+
+    pub async fn slots(&self) -> Vec<String> {
+        self.app
+            .slots(
+                &self.customer,
+                self.listing.id,
+                self.address.parse().unwrap(),
+                &self.day,
+                &Choice::default(),
+            )
+            .await
+            .unwrap()
+            .times
+    }
+
+    pub async fn status(&self, id: OrderId) -> String {
+        self.app.store.order(id).await.unwrap().unwrap().status
+    }
+}
+
+pub fn code(e: &AppError) -> &str {
+    match e {
+        AppError::Conflict { code, .. } => code,
+        AppError::Invalid(d) => d.code(),
+        AppError::NotFound => "not_found",
+        _ => "other",
+    }
+}
