@@ -1035,6 +1035,8 @@ impl App {
         let refund = refund.clamp(0, held);
         let fee = (held - refund).min(fee.max(0));
         let refund = held - fee;
+        // The order keeps what actually happened (an earlier partial refund leaves less).
+        fx.amounts = Some((fee, refund, credit));
         let (share, commission) = order_commission(o).split(Money::from_fen(fee));
         let mut refund_no = None;
         let mut b = Entry::builder(EntryKind::RefundDecided)
@@ -1207,7 +1209,24 @@ impl App {
             })
             .await
             .map_err(pay_error)?;
+        if done.status == RefundStatus::Processing {
+            // Asked again in a minute (idempotent on the refund number) until it settles;
+            // its notification may finish it first.
+            return self.follow_up(JOB_SUBMIT_REFUND, no).await;
+        }
         self.refund_finished(&done).await
+    }
+
+    async fn follow_up(&self, kind: &str, payload: &str) -> AppResult<()> {
+        let at = self.now().plus_ms(MINUTE_MS);
+        self.schedule_job(
+            kind,
+            payload,
+            at,
+            Some(format!("{kind}:{payload}:{}", at.0)),
+        )
+        .await?;
+        Ok(())
     }
 
     async fn refund_finished(&self, r: &linli_pay::Refund) -> AppResult<()> {
@@ -1650,6 +1669,9 @@ impl App {
             })
             .await
             .map_err(pay_error)?;
+        if t.status == TransferStatus::Processing {
+            return self.follow_up(JOB_TRANSFER, &id.to_string()).await;
+        }
         self.transfer_finished(&t).await
     }
 
