@@ -49,6 +49,7 @@ impl JobRunner {
                 Arc::new(crate::money::SettleOrder),
                 Arc::new(crate::money::PayWithdrawal),
                 Arc::new(crate::money::AutoConfirm),
+                Arc::new(crate::money::Reconcile),
             ],
         )
     }
@@ -130,6 +131,7 @@ impl App {
     /// Makes sure the recurring housekeeping jobs are scheduled (idempotent; run at startup).
     pub async fn ensure_recurring_jobs(&self) -> AppResult<()> {
         PurgeTokens::schedule_next(self).await?;
+        crate::money::Reconcile::schedule_next(self).await?;
         crate::providers::DocumentExpiry::schedule_next(self).await
     }
 }

@@ -16,7 +16,7 @@ use linli_domain::{
     money::Money,
     permission::Permission,
     time::Clock as _,
-    time::{DAY_MS, MINUTE_MS, Timestamp},
+    time::{DAY_MS, HOUR_MS, MINUTE_MS, Timestamp},
 };
 use linli_pay::{
     AccountKind, CreatePayment, Notice, NotificationHeaders, PayError, PaymentGateway,
@@ -1958,6 +1958,45 @@ macro_rules! money_job {
             }
         }
     };
+}
+
+/// Daily at 02:00 Shanghai time: reconciles the previous day and schedules the next run.
+pub struct Reconcile;
+
+impl Reconcile {
+    /// Schedules the next run (idempotent).
+    pub async fn schedule_next(app: &App) -> AppResult<()> {
+        // 02:00 in Shanghai is 18:00 UTC the day before.
+        let now = app.now().0;
+        let next = (now - 18 * HOUR_MS).div_euclid(DAY_MS) * DAY_MS + DAY_MS + 18 * HOUR_MS;
+        app.schedule_job(
+            JOB_RECONCILE,
+            "{}",
+            Timestamp(next),
+            Some(format!("{JOB_RECONCILE}:{next}")),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl JobHandler for Reconcile {
+    fn kind(&self) -> &'static str {
+        JOB_RECONCILE
+    }
+    async fn run(&self, app: &App, _payload: &str) -> Result<(), String> {
+        let yesterday = linli_domain::time::Day::of(app.now())
+            .plus_days(-1)
+            .to_string();
+        if app.payments.is_some() {
+            let report = app.reconcile(&yesterday).await.map_err(|e| e.to_string())?;
+            if !report.differences.is_empty() {
+                tracing::warn!(day = %yesterday, differences = report.differences.len(), "reconciliation found differences");
+            }
+        }
+        Self::schedule_next(app).await.map_err(|e| e.to_string())
+    }
 }
 
 money_job!(QueryPayment, JOB_QUERY_PAYMENT, |app, payload| app

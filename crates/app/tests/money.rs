@@ -909,3 +909,97 @@ backend_test!(
         assert_books(&w).await;
     }
 );
+
+backend_test!(
+    a_lost_notification_is_made_up_by_asking_back_and_a_late_payment_is_refunded,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        // Paid at the provider, but the notification never arrives: the query job captures it.
+        let a = w.place("09:00").await.unwrap();
+        paid_at_psp(&w, a).await;
+        assert_eq!(w.status(a).await, "pending_payment");
+        w.clock.advance_ms(2 * MINUTE_MS + 1);
+        run_jobs(&w).await;
+        assert_eq!(w.status(a).await, "awaiting_acceptance");
+        let total_a = w.app.store.order(a).await.unwrap().unwrap().total_fen;
+        assert_eq!(owed(&w, Account::Escrow(a)).await, total_a);
+
+        // Never paid: after the window the order expires and the payment is closed at the
+        // provider too, so it can no longer take money.
+        let b = w.place("14:00").await.unwrap();
+        let start = w.app.pay_order(&w.customer, b).await.unwrap();
+        w.clock.advance_ms(17 * MINUTE_MS);
+        run_jobs(&w).await;
+        assert_eq!(w.status(b).await, "expired");
+        let p = w
+            .app
+            .store
+            .payment(&start.out_trade_no)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.status, "closed");
+        let sandbox = w.app.payments.as_ref().unwrap().sandbox.clone().unwrap();
+        assert!(sandbox.pay_now(&start.out_trade_no).is_err());
+        assert!(
+            w.app.pay_order(&w.customer, b).await.is_err(),
+            "an expired order cannot be paid"
+        );
+
+        // Paid at the last second while the order expired: captured and refunded in full.
+        let c = w.place("17:00").await.unwrap();
+        let t = paid_at_psp(&w, c).await;
+        w.clock.advance_ms(16 * MINUTE_MS);
+        w.app.expire_order(c).await.unwrap();
+        assert_eq!(w.status(c).await, "expired");
+        deliver(&w, &notification(&Keys::for_tests(), &t, wall(), "late-1"))
+            .await
+            .unwrap();
+        assert_eq!(w.status(c).await, "expired");
+        let total_c = w.app.store.order(c).await.unwrap().unwrap().total_fen;
+        assert_eq!(owed(&w, Account::Escrow(c)).await, 0);
+        let refunds = w.app.store.order_refunds(c).await.unwrap();
+        assert_eq!(refunds.len(), 1);
+        assert_eq!(refunds[0].amount_fen, total_c);
+        run_jobs(&w).await;
+        settle_psp(&w).await;
+        assert_eq!(
+            w.app.store.order_refunds(c).await.unwrap()[0].status,
+            "success"
+        );
+        assert_books(&w).await;
+    }
+);
+
+backend_test!(
+    reconciliation_matches_the_providers_statement_and_lists_every_difference,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let a = w.place("09:00").await.unwrap();
+        w.app.mark_paid(a).await.unwrap();
+        w.app.answer_order(&w.provider, a, false, "").await.unwrap();
+        run_jobs(&w).await;
+        settle_psp(&w).await;
+        let day = linli_domain::time::Day::of(w.clock.now()).to_string();
+        let report = w.app.reconcile(&day).await.unwrap();
+        assert_eq!(report.matched, 2, "the payment and its refund: {report:?}");
+        assert!(report.differences.is_empty(), "{report:?}");
+
+        // Money the provider took that the ledger never recorded (a payment captured nowhere).
+        let b = w.place("14:00").await.unwrap();
+        let t = paid_at_psp(&w, b).await;
+        let report = w.app.reconcile(&day).await.unwrap();
+        assert_eq!(report.differences.len(), 1);
+        assert_eq!(report.differences[0].kind, "missing_in_ledger");
+        assert_eq!(report.differences[0].reference, t.out_trade_no);
+        // Once captured, it matches; the saved report is the latest run.
+        w.app.query_payment(&t.out_trade_no).await.unwrap();
+        let report = w.app.reconcile(&day).await.unwrap();
+        assert!(report.differences.is_empty(), "{report:?}");
+        let operator = act_as(&w.app, OPERATOR).await;
+        let saved = w.app.reconciliations(&operator).await.unwrap();
+        assert_eq!(saved.len(), 1);
+        assert_eq!(saved[0].matched, 3);
+        assert!(w.app.reconcile("2026-13-01").await.is_err());
+    }
+);
