@@ -1003,3 +1003,100 @@ backend_test!(
         assert!(w.app.reconcile("2026-13-01").await.is_err());
     }
 );
+
+backend_test!(
+    the_commission_in_force_prefers_promotions_then_the_most_specific_rule,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let pid = provider_id(&w).await;
+        let operator = act_as(&w.app, OPERATOR).await;
+        let id = w.place("10:00").await.unwrap();
+        let o = w.app.store.order(id).await.unwrap().unwrap();
+        let rate = || async { w.app.commission_for(&o).await.unwrap() };
+        assert_eq!(
+            rate().await,
+            Commission {
+                bps: 1_000,
+                min_fen: 0
+            },
+            "the configured default"
+        );
+        let save = |scope: &str, scope_id: String, pct: &str, min: &str| RuleForm {
+            id: None,
+            scope: scope.into(),
+            scope_id,
+            rate_percent: pct.into(),
+            min_fee: min.into(),
+            starts_on: String::new(),
+            ends_on: String::new(),
+            new_provider_days: None,
+            new_provider_orders: None,
+            active: true,
+            note: String::new(),
+        };
+        w.app
+            .save_commission_rule(&operator, &save("default", String::new(), "9", ""))
+            .await
+            .unwrap();
+        assert_eq!(rate().await.bps, 900);
+        w.app
+            .save_commission_rule(
+                &operator,
+                &save("category", w.listing.category.clone(), "15", "2"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            rate().await,
+            Commission {
+                bps: 1_500,
+                min_fen: 200
+            }
+        );
+        w.app
+            .save_commission_rule(&operator, &save("provider", pid.to_string(), "5", ""))
+            .await
+            .unwrap();
+        assert_eq!(
+            rate().await.bps,
+            500,
+            "a provider's own rate beats the category"
+        );
+        // A new-provider promotion: 0 % for the first 20 paid orders wins while it lasts.
+        let mut promo = save("default", String::new(), "0", "");
+        promo.new_provider_orders = Some(20);
+        w.app.save_commission_rule(&operator, &promo).await.unwrap();
+        assert_eq!(rate().await.bps, 0);
+        // A window that has ended no longer applies.
+        let mut past = save("provider", pid.to_string(), "1", "");
+        past.starts_on = "2026-01-01".into();
+        past.ends_on = "2026-02-01".into();
+        w.app.save_commission_rule(&operator, &past).await.unwrap();
+        assert_eq!(rate().await.bps, 0);
+        // Bad rules are refused.
+        for bad in [
+            save("default", String::new(), "101", ""),
+            save("default", String::new(), "abc", ""),
+            save("provider", "not-an-id".into(), "5", ""),
+            save("galaxy", String::new(), "5", ""),
+        ] {
+            assert!(w.app.save_commission_rule(&operator, &bad).await.is_err());
+        }
+        let mut window = save("default", String::new(), "5", "");
+        window.starts_on = "2026-03-01".into();
+        window.ends_on = "2026-02-01".into();
+        assert!(
+            w.app
+                .save_commission_rule(&operator, &window)
+                .await
+                .is_err()
+        );
+        assert!(matches!(
+            w.app
+                .save_commission_rule(&w.customer, &save("default", String::new(), "5", ""))
+                .await,
+            Err(AppError::Forbidden)
+        ));
+        assert_eq!(w.app.commission_rules(&operator).await.unwrap().0.len(), 5);
+    }
+);
