@@ -75,25 +75,25 @@ pub struct Settings {
 
 /// One order both sides place.
 #[derive(Debug, Clone)]
-struct Order {
-    token: String,
-    body: String,
-    listing: String,
-    provider: String,
-    address: String,
-    user: String,
-    start_ms: i64,
-    cells: i64,
+pub(crate) struct Order {
+    pub(crate) token: String,
+    pub(crate) body: String,
+    pub(crate) listing: String,
+    pub(crate) provider: String,
+    pub(crate) address: String,
+    pub(crate) user: String,
+    pub(crate) start_ms: i64,
+    pub(crate) cells: i64,
 }
 
 /// The generated orders and the cursor each side takes from.
-struct Orders {
-    all: Vec<Order>,
+pub(crate) struct Orders {
+    pub(crate) all: Vec<Order>,
     next: AtomicUsize,
 }
 
 impl Orders {
-    fn take(&self) -> Option<&Order> {
+    pub(crate) fn take(&self) -> Option<&Order> {
         self.all.get(self.next.fetch_add(1, Ordering::Relaxed))
     }
 }
@@ -204,7 +204,7 @@ pub async fn section(settings: Settings) -> Result<()> {
 }
 
 /// The app as the binary assembles it, with day-long access tokens (runs outlast 15 minutes).
-fn bench_app(store: Arc<dyn Store>) -> App {
+pub(crate) fn bench_app(store: Arc<dyn Store>) -> App {
     let mut config = AppConfig::new(Secret::new("bench-secret-bench-secret-bench-secret"), false);
     config.access_ttl_ms = 24 * 60 * MINUTE_MS;
     App::assemble(
@@ -215,7 +215,7 @@ fn bench_app(store: Arc<dyn Store>) -> App {
     )
 }
 
-async fn raw_pool(url: &str) -> Result<SqlitePool> {
+pub(crate) async fn raw_pool(url: &str) -> Result<SqlitePool> {
     let options = SqliteConnectOptions::from_str(url)?
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
@@ -251,7 +251,7 @@ async fn scratch_tables(raw: &SqlitePool) -> Result<()> {
 }
 
 /// Customers, addresses, all-day schedules and the order sequence.
-async fn generate(app: &App, needed: usize) -> Result<Orders> {
+pub(crate) async fn generate(app: &App, needed: usize) -> Result<Orders> {
     // Each provider's shortest published service.
     let mut by_provider: BTreeMap<String, (String, i64)> = BTreeMap::new();
     for l in app.store.published_after(None, 10_000).await? {
@@ -432,7 +432,10 @@ async fn anchor(raw: SqlitePool, orders: Arc<Orders>, settings: Settings) -> Res
     finish(tasks, started).await
 }
 
-async fn finish(mut tasks: JoinSet<Result<Vec<Duration>>>, started: Instant) -> Result<RunStats> {
+pub(crate) async fn finish(
+    mut tasks: JoinSet<Result<Vec<Duration>>>,
+    started: Instant,
+) -> Result<RunStats> {
     let mut all = Vec::new();
     while let Some(done) = tasks.join_next().await {
         all.extend(done??);

@@ -11,6 +11,8 @@
 //! (see below);
 //! `BENCH_BOOKING=0` skips the booking section, `BENCH_BOOKING_CONNECTIONS` (default 64) and
 //! `BENCH_BOOKING_ORDERS` per run and side (default 3200) size it;
+//! `BENCH_MONEY=0` skips the payment section, `BENCH_MONEY_CONNECTIONS` (default 64) and
+//! `BENCH_MONEY_PAYMENTS` notifications per run and side (default 1280) size it;
 //! `BENCH_SEARCH=0` skips the search section, `BENCH_SEARCH_DOCS` listings it generates
 //! (default 100000), `BENCH_SEARCH_WORKERS` concurrent workers per side (default 8),
 //! `BENCH_SEARCH_REQUESTS` most requests per run and side (default 2400; a run also stops
@@ -50,6 +52,7 @@
 mod booking;
 mod compare;
 mod load;
+mod money;
 mod search;
 mod servers;
 mod stats;
@@ -78,6 +81,8 @@ const PAIRS_TIMEOUT: Duration = Duration::from_secs(110);
 const SEARCH_TIMEOUT: Duration = Duration::from_secs(400);
 /// The booking section may take at most this long.
 const BOOKING_TIMEOUT: Duration = Duration::from_secs(300);
+/// The payment section may take at most this long.
+const MONEY_TIMEOUT: Duration = Duration::from_secs(300);
 /// The filter the `linli` binary uses at its default log level.
 const PROD_LOG_FILTER: &str = "info,sqlx=warn";
 
@@ -92,6 +97,7 @@ struct Settings {
     breakdown: bool,
     search: Option<search::Settings>,
     booking: Option<booking::Settings>,
+    money: Option<money::Settings>,
 }
 
 fn env_usize(name: &str, default: usize) -> Result<usize> {
@@ -119,6 +125,15 @@ impl Settings {
                 breakdown,
             })
         };
+        let money = if std::env::var("BENCH_MONEY").is_ok_and(|v| v == "0") {
+            None
+        } else {
+            Some(money::Settings {
+                connections: env_usize("BENCH_MONEY_CONNECTIONS", 64)?.max(1),
+                payments: env_usize("BENCH_MONEY_PAYMENTS", 1280)?.max(1),
+                rounds,
+            })
+        };
         let booking = if std::env::var("BENCH_BOOKING").is_ok_and(|v| v == "0") {
             None
         } else {
@@ -130,6 +145,7 @@ impl Settings {
         };
         Ok(Self {
             booking,
+            money,
             connections: env_usize("BENCH_CONNECTIONS", 32)?.max(1),
             requests: env_usize("BENCH_REQUESTS", 60_000)?.max(1),
             rounds,
@@ -326,6 +342,16 @@ async fn bench(settings: Settings) -> Result<()> {
         .with_context(|| {
             format!("the booking section exceeded {BOOKING_TIMEOUT:?}; lower BENCH_BOOKING_ORDERS")
         })??;
+    }
+    if let Some(money) = settings.money {
+        println!();
+        tokio::time::timeout(MONEY_TIMEOUT, money::section(money))
+            .await
+            .with_context(|| {
+                format!(
+                    "the payment section exceeded {MONEY_TIMEOUT:?}; lower BENCH_MONEY_PAYMENTS"
+                )
+            })??;
     }
     if let Some(search) = settings.search {
         println!();
