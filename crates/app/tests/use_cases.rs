@@ -511,12 +511,12 @@ backend_test!(
         app.ensure_recurring_jobs().await.unwrap();
         let runner = JobRunner::new(app.clone());
         clock.advance_ms(DAY_MS);
-        // Two daily jobs are due: the token purge and the document-expiry sweep.
-        assert_eq!(runner.run_due().await.unwrap(), 2);
+        // Three daily jobs are due: the token purge, the document-expiry sweep and the
+        // reconciliation (which does nothing without a payment provider).
+        assert_eq!(runner.run_due().await.unwrap(), 3);
         clock.advance_ms(40 * DAY_MS);
-        // Several days passed: one run (the job schedules the next day from "now").
-        // Two daily jobs are due: the token purge and the document-expiry sweep.
-        assert_eq!(runner.run_due().await.unwrap(), 2);
+        // Several days passed: one run each (a job schedules the next day from "now").
+        assert_eq!(runner.run_due().await.unwrap(), 3);
         assert_eq!(
             app.store.purge_tokens(clock.now_plus(0)).await.unwrap(),
             0,
