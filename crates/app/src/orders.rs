@@ -307,6 +307,24 @@ pub struct OrderView {
     pub actions: Vec<String>,
     /// Timeline, oldest first (detail views only).
     pub timeline: Vec<TimelineEntry>,
+    /// Paid into escrow, `¥…` (`¥0.00` until paid).
+    pub paid: String,
+    /// Refunds and whether they have reached the customer (detail views only).
+    pub refunds: Vec<RefundLine>,
+}
+
+/// One refund of an order.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefundLine {
+    /// Amount, `¥…`.
+    pub amount: String,
+    /// `processing`, `success` or `failed`.
+    pub status: String,
+    /// Why.
+    pub reason: String,
+    /// Asked, local time.
+    pub at: String,
 }
 
 /// What cancelling now would cost.
@@ -655,7 +673,20 @@ impl App {
     pub async fn order_view(&self, actor: &Actor, id: OrderId) -> AppResult<OrderView> {
         let (o, side) = self.order_for(actor, id).await?;
         let events = self.store.order_events(id).await?;
-        Ok(self.view(&o, side, &events))
+        let mut v = self.view(&o, side, &events);
+        v.refunds = self
+            .store
+            .order_refunds(id)
+            .await?
+            .into_iter()
+            .map(|r| RefundLine {
+                amount: Money::from_fen(r.amount_fen).to_string(),
+                status: r.status,
+                reason: r.reason,
+                at: r.created_at.local_display(),
+            })
+            .collect();
+        Ok(v)
     }
 
     fn view(&self, o: &OrderRow, side: Side, events: &[OrderEventRow]) -> OrderView {
@@ -760,6 +791,8 @@ impl App {
                     note: e.note.clone(),
                 })
                 .collect(),
+            paid: Money::from_fen(o.paid_fen).to_string(),
+            refunds: Vec::new(),
         }
     }
 

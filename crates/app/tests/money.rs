@@ -610,6 +610,10 @@ backend_test!(
         assert_eq!(refunds.len(), 1);
         assert_eq!(refunds[0].status, "success");
         assert_eq!(refunds[0].amount_fen, total_a);
+        let view = w.app.order_view(&w.customer, a).await.unwrap();
+        assert_eq!(view.paid, Money::from_fen(total_a).to_string());
+        assert_eq!(view.refunds.len(), 1);
+        assert_eq!(view.refunds[0].status, "success");
 
         // Accepted, then cancelled by the customer close to the start: the policy fee stays
         // with the provider (less commission), the rest goes back.
