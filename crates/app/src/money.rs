@@ -696,8 +696,11 @@ impl App {
             .build()?;
         let commission = self.commission_for(&o).await?;
         let instant = o.instant_book;
+        // Paid in time (a notification may arrive after the window; the payment itself may
+        // not) for an order still waiting for it.
+        let paid_at = t.success_time_ms.unwrap_or(self.now().0);
         let payable = OrderStatus::parse(&o.status)? == OrderStatus::PendingPayment
-            && self.now() <= o.pay_deadline;
+            && paid_at <= o.pay_deadline.0 + MINUTE_MS;
         let result = if payable {
             self.paid(
                 &o,
@@ -1415,18 +1418,15 @@ impl App {
 
     /// Any provider's earnings (the provider's own page and the admin's view).
     pub async fn earnings_of(&self, pid: ProviderId) -> AppResult<Earnings> {
-        let owed = |a: Account, b: i64| a.owed(b);
-        let mut pending = 0;
-        let mut available = 0;
-        let mut withdrawing = 0;
-        for (key, b) in self.store.balances("provider_").await? {
-            match Account::parse(&key) {
-                Ok(a @ Account::ProviderPending(p)) if p == pid => pending = owed(a, b),
-                Ok(a @ Account::ProviderAvailable(p)) if p == pid => available = owed(a, b),
-                Ok(a @ Account::ProviderWithdrawing(p)) if p == pid => withdrawing = owed(a, b),
-                _ => {}
-            }
+        let mut held = [0; 3];
+        for (slot, a) in held.iter_mut().zip([
+            Account::ProviderPending(pid),
+            Account::ProviderAvailable(pid),
+            Account::ProviderWithdrawing(pid),
+        ]) {
+            *slot = a.owed(self.store.account_balance(&a.key()).await?);
         }
+        let [pending, available, withdrawing] = held;
         let withdrawals = self.store.provider_withdrawals(pid).await?;
         let withdrawn_fen = withdrawals
             .iter()
