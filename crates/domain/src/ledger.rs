@@ -310,7 +310,7 @@ impl Commission {
         if !(0..=10_000).contains(&bps) {
             return Err(DomainError::Invalid("rate"));
         }
-        if !(0..=100_000_00).contains(&min_fen) {
+        if !(0..=10_000_000).contains(&min_fen) {
             return Err(DomainError::Invalid("minimum fee"));
         }
         Ok(Self { bps, min_fen })
