@@ -51,12 +51,10 @@ async fn paid_at_psp(w: &World, id: OrderId) -> Transaction {
     sandbox.pay_now(&start.out_trade_no).unwrap()
 }
 
-fn notification(
-    keys: &Keys,
-    t: &Transaction,
-    at_ms: i64,
-    nonce: &str,
-) -> (Vec<(String, String)>, Vec<u8>) {
+/// Headers and body of a signed notification.
+type Signed = (Vec<(String, String)>, Vec<u8>);
+
+fn notification(keys: &Keys, t: &Transaction, at_ms: i64, nonce: &str) -> Signed {
     linli_pay::sign_notification(
         keys,
         "TRANSACTION.SUCCESS",
@@ -298,7 +296,7 @@ backend_test!(
         let (h, mut tampered) = notification(&keys, &t, wall(), "n-tamper");
         let pos = tampered.len() / 2;
         tampered[pos] ^= 1;
-        let cases: Vec<(&str, (Vec<(String, String)>, Vec<u8>))> = vec![
+        let cases: Vec<(&str, Signed)> = vec![
             (
                 "bad_signature",
                 notification(&foreign, &t, wall(), "n-foreign"),
@@ -684,10 +682,10 @@ async fn step(
             let times = w.slots().await;
             if !times.is_empty() {
                 let t = &times[rng.below(times.len() as u64) as usize];
-                if let Ok(id) = w.place(t).await {
-                    if w.app.mark_paid(id).await.is_ok() {
-                        orders.push(id);
-                    }
+                if let Ok(id) = w.place(t).await
+                    && w.app.mark_paid(id).await.is_ok()
+                {
+                    orders.push(id);
                 }
             }
         }
@@ -700,20 +698,20 @@ async fn step(
             }
         }
         2 => {
-            if let Some(id) = pick(rng, orders) {
-                if w.app.cancel_order(&w.customer, id, "").await.is_ok() {
-                    m.done[1] += 1;
-                    let o = w.app.store.order(id).await.unwrap().unwrap();
-                    m.earned += c.split(Money::from_fen(o.fee_fen)).0.fen();
-                }
+            if let Some(id) = pick(rng, orders)
+                && w.app.cancel_order(&w.customer, id, "").await.is_ok()
+            {
+                m.done[1] += 1;
+                let o = w.app.store.order(id).await.unwrap().unwrap();
+                m.earned += c.split(Money::from_fen(o.fee_fen)).0.fen();
             }
         }
         3 => {
-            if let Some(id) = pick(rng, orders) {
-                if w.app.cancel_order(&w.provider, id, "").await.is_ok() {
-                    let o = w.app.store.order(id).await.unwrap().unwrap();
-                    m.earned -= o.credit_fen;
-                }
+            if let Some(id) = pick(rng, orders)
+                && w.app.cancel_order(&w.provider, id, "").await.is_ok()
+            {
+                let o = w.app.store.order(id).await.unwrap().unwrap();
+                m.earned -= o.credit_fen;
             }
         }
         4 => {
