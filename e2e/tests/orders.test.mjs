@@ -75,6 +75,21 @@ async function waitForStatus(page, want) {
   }
 }
 
+/** Pays from the order page at the sandbox cashier and waits until the payment is recorded. */
+async function payAtCashier(page) {
+  const orderPath = new URL(page.url()).pathname;
+  await clickAndNavigate(page, '#order-pay');
+  assert.match(new URL(page.url()).pathname, /^\/sandbox-psp\/cashier\//);
+  await clickAndNavigate(page, '#pay');
+  assert.equal(new URL(page.url()).pathname, orderPath);
+  const deadline = Date.now() + 8_000;
+  while ((await status(page)) === 'pending_payment') {
+    assert.ok(Date.now() < deadline, 'the payment was never recorded');
+    await page.waitForTimeout(200);
+    await page.reload();
+  }
+}
+
 async function advanceClock(page, minutes) {
   const res = await page.request.post('/api/v1/dev/clock', { data: { minutes } });
   assert.equal(res.status(), 200, await res.text());
@@ -168,7 +183,7 @@ describe('booking', () => {
       assert.ok(service, 'the demo provider has a service that needs acceptance');
 
       const first = await book(page, service);
-      await clickAndNavigate(page, '#order-pay');
+      await payAtCashier(page);
       assert.equal(await status(page), 'awaiting_acceptance');
       assert.ok(await page.locator('#accept-countdown').isVisible());
 
@@ -184,7 +199,7 @@ describe('booking', () => {
 
       // Book again; the provider accepts; the customer moves it, then cancels.
       const second = await book(page, service);
-      await clickAndNavigate(page, '#order-pay');
+      await payAtCashier(page);
       await pro.goto('/pro/orders');
       await clickAndNavigate(pro, `#requests li[data-id="${second.orderUrl.split('/')[2]}"] button.accept`);
       await pro.goto(second.orderUrl);

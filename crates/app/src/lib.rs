@@ -6,6 +6,7 @@ pub mod admin;
 pub mod areas;
 pub mod auth;
 pub mod crypto;
+pub mod dashboard;
 pub mod error;
 pub mod files;
 pub mod jobs;

@@ -30,6 +30,34 @@ pub enum LogFormat {
     Json,
 }
 
+/// A payment provider (WeChat Pay v3 style): where it is, our merchant id there, and the
+/// directory of our keys (`merchant_private.pem`, the provider's key, `api_v3_key`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PayConfig {
+    /// Base URL of the provider's API, e.g. `http://127.0.0.1:9090` for `linli sandbox-psp`.
+    pub gateway_url: String,
+    /// Our merchant id at the provider.
+    #[serde(deserialize_with = "text_or_number")]
+    pub mchid: String,
+    /// Directory of the key files (shared with `linli sandbox-psp --keys-dir`).
+    pub keys_dir: PathBuf,
+}
+
+/// Text, or digits that the environment provider read as a number (`LINLI_PAY__MCHID=1900000109`).
+fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Text(String),
+        Number(u64),
+    }
+    Ok(match Id::deserialize(d)? {
+        Id::Text(s) => s,
+        Id::Number(n) => n.to_string(),
+    })
+}
+
 /// Linli's configuration.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -58,6 +86,12 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Default log filter (overridden by `RUST_LOG`).
     pub log_level: String,
+    /// How browsers and the payment provider reach this server (`https://linli.example.com`);
+    /// derived from `listen` when unset.
+    pub public_url: Option<String>,
+    /// The payment provider. Unset: dev mode pays at a sandbox served in-process under
+    /// `/sandbox-psp`; prod mode takes no payments.
+    pub pay: Option<PayConfig>,
 }
 
 impl Default for Config {
@@ -75,6 +109,8 @@ impl Default for Config {
             job_poll_ms: 1000,
             log_format: LogFormat::Text,
             log_level: "info".into(),
+            public_url: None,
+            pay: None,
         }
     }
 }
@@ -111,6 +147,8 @@ impl std::fmt::Debug for Config {
             .field("job_poll_ms", &self.job_poll_ms)
             .field("log_format", &self.log_format)
             .field("log_level", &self.log_level)
+            .field("public_url", &self.public_url)
+            .field("pay", &self.pay)
             .finish()
     }
 }
@@ -123,7 +161,8 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("linli.toml"));
         let mut fig = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
-            .merge(Env::prefixed("LINLI_"));
+            // `LINLI_PAY__GATEWAY_URL` sets `pay.gateway_url`.
+            .merge(Env::prefixed("LINLI_").split("__"));
         if let Ok(url) = std::env::var("DATABASE_URL")
             && !url.is_empty()
         {
@@ -131,6 +170,25 @@ impl Config {
         }
         let cfg: Config = fig.extract().map_err(Box::new)?;
         Ok(cfg)
+    }
+
+    /// The URL browsers and the payment provider reach this server at, without a trailing
+    /// slash: `public_url`, else `http://` + the bound address (`0.0.0.0` read as 127.0.0.1).
+    pub fn public_base(&self, bound: SocketAddr) -> String {
+        match self.public_url.as_deref().filter(|u| !u.is_empty()) {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None => {
+                let host = if bound.ip().is_unspecified() {
+                    "127.0.0.1".to_owned()
+                } else {
+                    match bound {
+                        SocketAddr::V4(a) => a.ip().to_string(),
+                        SocketAddr::V6(a) => format!("[{}]", a.ip()),
+                    }
+                };
+                format!("http://{host}:{}", bound.port())
+            }
+        }
     }
 
     /// The database URL to use (PostgreSQL if configured, else the SQLite file).
@@ -161,6 +219,22 @@ impl Config {
             && k.len() < 32
         {
             return Err("secret_key must be at least 32 characters".into());
+        }
+        let is_url = |u: &str| u.starts_with("http://") || u.starts_with("https://");
+        if let Some(u) = &self.public_url
+            && !is_url(u)
+        {
+            return Err(format!(
+                "public_url: '{u}' is not a URL like https://linli.example.com"
+            ));
+        }
+        if let Some(p) = &self.pay {
+            if !is_url(&p.gateway_url) {
+                return Err(format!("pay.gateway_url: '{}' is not a URL", p.gateway_url));
+            }
+            if p.mchid.trim().is_empty() {
+                return Err("pay.mchid must not be empty".into());
+            }
         }
         Ok(addr)
     }
@@ -216,5 +290,35 @@ mod tests {
         };
         assert!(cfg.validate().unwrap_err().contains("database_url"));
         assert!(Config::default().validate().is_ok());
+        let cfg = Config {
+            public_url: Some("linli.example.com".into()),
+            ..Config::default()
+        };
+        assert!(cfg.validate().unwrap_err().contains("public_url"));
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail fixes the closure's error type
+    fn the_payment_provider_is_configured_by_file_or_nested_environment_names() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "linli.toml",
+                "[pay]\ngateway_url = \"http://127.0.0.1:9090\"\nmchid = \"1900000109\"\nkeys_dir = \"keys\"\n",
+            )?;
+            jail.set_env("LINLI_PAY__MCHID", "1900000200");
+            jail.set_env("LINLI_PUBLIC_URL", "https://linli.example.com/");
+            let cfg = Config::load(None).map_err(|e| e.to_string())?;
+            let pay = cfg.pay.clone().expect("pay configured");
+            assert_eq!(pay.gateway_url, "http://127.0.0.1:9090");
+            assert_eq!(pay.mchid, "1900000200", "env beats file");
+            let bound: SocketAddr = "0.0.0.0:8080".parse().expect("address");
+            assert_eq!(cfg.public_base(bound), "https://linli.example.com");
+            Ok(())
+        });
+        let bound: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        assert_eq!(
+            Config::default().public_base(bound),
+            "http://127.0.0.1:8080"
+        );
     }
 }

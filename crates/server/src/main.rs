@@ -1,5 +1,5 @@
 //! The `linli` binary: `serve` (default), `migrate`, `seed-demo`, `admin create`,
-//! `check-config`. The only place that reads configuration or the environment.
+//! `check-config`, `sandbox-psp`. The only place that reads configuration or the environment.
 
 mod config;
 
@@ -8,8 +8,14 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use config::{Config, LogFormat, Mode};
-use linli_app::{App, AppConfig, Secret, crypto, jobs::JobRunner, seed};
+use linli_app::{
+    App, AppConfig, Secret, crypto,
+    jobs::JobRunner,
+    money::{Payments, SANDBOX_MCHID},
+    seed,
+};
 use linli_domain::time::SystemClock;
+use linli_pay::{Keys, Sandbox, SandboxConfig};
 use linli_store::{Backend, Store, sql};
 use linli_web::{AppState, WebConfig};
 
@@ -39,7 +45,26 @@ enum Command {
     },
     /// Validate the configuration and print it with secrets redacted.
     CheckConfig,
+    /// Run the sandbox payment provider on its own (for `[pay] gateway_url`): a WeChat Pay
+    /// v3-style API and a cashier page, signing with the keys in `--keys-dir`.
+    SandboxPsp {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:9090")]
+        listen: SocketAddr,
+        /// Key directory, shared with the platform's `[pay] keys_dir` (created if missing).
+        #[arg(long)]
+        keys_dir: PathBuf,
+        /// How browsers reach it (for cashier links); default `http://<listen>`.
+        #[arg(long)]
+        public_url: Option<String>,
+        /// The one merchant it serves.
+        #[arg(long, default_value = SANDBOX_MCHID)]
+        mchid: String,
+    },
 }
+
+/// Where dev mode serves the in-process sandbox payment provider.
+const SANDBOX_PREFIX: &str = "/sandbox-psp";
 
 #[derive(Subcommand, Debug)]
 enum AdminCommand {
@@ -129,6 +154,52 @@ async fn build_app(cfg: &Config, with_search: bool) -> Result<App> {
     Ok(app.with_search(index))
 }
 
+/// Reads (or creates) payment keys off the async threads (generating RSA keys takes a moment).
+async fn load_keys(dir: PathBuf) -> Result<Keys> {
+    let shown = dir.display().to_string();
+    tokio::task::spawn_blocking(move || Keys::load_or_create(&dir))
+        .await
+        .context("loading payment keys")?
+        .with_context(|| format!("payment keys in {shown}"))
+}
+
+/// The payment provider: the configured one, else (dev mode) a sandbox served by this process
+/// under [`SANDBOX_PREFIX`], else none. `local_base` is how this process reaches itself.
+async fn payments(
+    cfg: &Config,
+    app: &App,
+    public_base: &str,
+    local_base: &str,
+) -> Result<(Option<Payments>, Option<Arc<Sandbox>>)> {
+    if let Some(p) = &cfg.pay {
+        let keys = load_keys(p.keys_dir.clone()).await?;
+        let pay = Payments::over_http(&p.gateway_url, &keys, &p.mchid, public_base, None);
+        return Ok((Some(pay), None));
+    }
+    if cfg.mode != Mode::Dev {
+        return Ok((None, None));
+    }
+    let keys = load_keys(cfg.data_dir.join("pay-keys")).await?;
+    let clock = app.clock.clone();
+    let mut sc = SandboxConfig::new(
+        SANDBOX_MCHID,
+        keys.clone(),
+        format!("{public_base}{SANDBOX_PREFIX}"),
+    );
+    // Success times and expiry follow the app's (movable) dev clock; notifications are still
+    // signed with real time, which is what their freshness check reads.
+    sc.clock = Some(Arc::new(move || clock.now().0));
+    let sandbox = Sandbox::new(sc);
+    let pay = Payments::over_http(
+        &format!("{local_base}{SANDBOX_PREFIX}"),
+        &keys,
+        SANDBOX_MCHID,
+        public_base,
+        Some(sandbox.clone()),
+    );
+    Ok((Some(pay), Some(sandbox)))
+}
+
 fn banner(addr: SocketAddr, cfg: &Config, backend: Backend) {
     let host = if addr.ip().is_unspecified() {
         "127.0.0.1".to_owned()
@@ -160,6 +231,12 @@ fn banner(addr: SocketAddr, cfg: &Config, backend: Backend) {
             addr.port()
         );
         println!("  API docs: http://{host}:{}/api/docs", addr.port());
+        if cfg.pay.is_none() {
+            println!(
+                "  payments: sandbox cashier at {}{SANDBOX_PREFIX} (no real money)",
+                cfg.public_base(addr)
+            );
+        }
     }
     println!();
 }
@@ -206,6 +283,20 @@ async fn serve(cfg: Config) -> Result<()> {
         tracing::info!("demo data seeded");
     }
     app.ensure_recurring_jobs().await?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    let bound = listener.local_addr()?;
+    let public_base = cfg.public_base(bound);
+    let local_base = Config::default().public_base(bound);
+    let (pay, sandbox) = payments(&cfg, &app, &public_base, &local_base).await?;
+    let app = match pay {
+        Some(p) => app.with_payments(p),
+        None => {
+            tracing::info!("no payment provider configured: orders cannot be paid");
+            app
+        }
+    };
     let state = AppState::new(
         app.clone(),
         WebConfig {
@@ -214,11 +305,12 @@ async fn serve(cfg: Config) -> Result<()> {
             trust_proxy: cfg.trust_proxy,
         },
     );
-    let router = linli_web::router(state);
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {addr}"))?;
-    let bound = listener.local_addr()?;
+    let mut router = linli_web::router(state);
+    if let Some(sandbox) = sandbox {
+        // Beside the web layer, not inside it: the sandbox is another party (its API is
+        // signed, its cashier is not ours), so no session, CSRF or access checks apply.
+        router = router.nest(SANDBOX_PREFIX, sandbox.router());
+    }
     banner(bound, &cfg, app.store.backend());
     tracing::info!(%bound, "listening");
 
@@ -298,6 +390,16 @@ async fn main() -> Result<()> {
                 println!("generated password (shown once): {password}");
             }
             Ok(())
+        }
+        Command::SandboxPsp {
+            listen,
+            keys_dir,
+            public_url,
+            mchid,
+        } => {
+            let public_url = public_url.unwrap_or_else(|| format!("http://{listen}"));
+            println!("  sandbox payment provider: {public_url} (merchant {mchid})");
+            linli_pay::sandbox::serve_standalone(listen, &keys_dir, mchid, public_url).await
         }
         Command::CheckConfig => match cfg.validate() {
             Ok(_) => {

@@ -115,7 +115,7 @@ fn order(s: &Setup, time: &str) -> Value {
 backend_test!(
     sixty_four_concurrent_posts_for_one_slot_give_one_201_and_63_409,
     |db: TestDb| async move {
-        let t = Arc::new(TestApp::new(db).await);
+        let t = Arc::new(TestApp::with_sandbox_payments(db).await);
         let s = Arc::new(setup(&t).await);
         let slots = t
             .get(

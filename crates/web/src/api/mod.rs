@@ -7,9 +7,12 @@ pub mod auth;
 pub mod catalog;
 pub mod categories;
 pub mod discover;
+pub mod earnings;
+pub mod finance;
 pub mod listings;
 pub mod me;
 pub mod orders;
+pub mod pay;
 pub mod providers;
 pub mod search;
 
@@ -47,7 +50,11 @@ use crate::access::{Access, Routes};
         orders::schedule, orders::put_schedule, orders::provider_orders, orders::accept, orders::decline,
         orders::slots, orders::my_orders, orders::place, orders::get, orders::cancel_preview, orders::cancel,
         orders::reschedule, orders::no_show, orders::simulate_pay, orders::advance_clock,
+        pay::pay, pay::confirm, pay::start, pay::complete, pay::notify,
+        earnings::earnings, earnings::put_payout_account, earnings::withdraw, earnings::dashboard,
         search::search, search::suggestions, search::clear_history, search::set_pinned, search::synonyms, search::add_synonyms, search::delete_synonyms,
+        finance::trial_balance, finance::order_ledger, finance::account_ledger, finance::withdrawals, finance::approve_withdrawal, finance::reject_withdrawal,
+        finance::refund, finance::commission_rules, finance::save_commission_rule, finance::reconciliations, finance::reconcile,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&BearerAuth),
@@ -58,7 +65,9 @@ use crate::access::{Access, Routes};
         (name = "providers", description = "Provider onboarding and profiles"),
         (name = "listings", description = "Service listings"),
         (name = "orders", description = "Availability, slots and orders"),
+        (name = "earnings", description = "A provider's earnings, payout account and withdrawals"),
         (name = "admin", description = "Operator console (staff permissions required)"),
+        (name = "finance", description = "Operator finance console: ledger, withdrawals, refunds, commission, reconciliation (finance.manage)"),
     )
 )]
 pub struct ApiDoc;
@@ -90,6 +99,9 @@ pub fn routes(r: Routes) -> Routes {
     let r = discover::routes(r);
     let r = search::routes(r);
     let r = orders::routes(r);
+    let r = pay::routes(r);
+    let r = earnings::routes(r);
+    let r = finance::routes(r);
     admin::routes(r)
 }
 

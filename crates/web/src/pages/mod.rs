@@ -4,11 +4,13 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_finance;
 pub mod admin_providers;
 pub mod areas;
 pub mod auth;
 pub mod dev;
 pub mod discover;
+pub mod earnings;
 pub mod errors;
 pub mod home;
 pub mod listings;
@@ -268,11 +270,13 @@ pub fn routes(r: Routes, dev_mode: bool) -> Routes {
     let r = providers::routes(r);
     let r = admin::routes(r);
     let r = admin_providers::routes(r);
+    let r = admin_finance::routes(r);
     let r = listings::routes(r);
     let r = areas::routes(r);
     let r = discover::routes(r);
     let r = search::routes(r);
     let r = orders::routes(r);
+    let r = earnings::routes(r);
     if dev_mode { dev::routes(r) } else { r }
 }
 

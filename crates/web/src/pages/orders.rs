@@ -5,11 +5,12 @@
 use askama::Template;
 use axum::{
     extract::{Query, State},
-    http::StatusCode,
-    response::Response,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
 };
 use linli_app::{
     listings::ListingView,
+    money::PayStart,
     orders::{CancelPreview, Choice, OrderForm, OrderView, ScheduleForm, ScheduleView, Slots},
     profile::AddressView,
 };
@@ -32,6 +33,7 @@ pub fn routes(r: Routes) -> Routes {
         .get("/orders", Access::Member, list)
         .get("/orders/{id}", Access::Member, detail)
         .post("/orders/{id}/pay", Access::Member, pay)
+        .post("/orders/{id}/confirm", Access::Member, confirm)
         .get("/orders/{id}/cancel", Access::Member, cancel_page)
         .post("/orders/{id}/cancel", Access::Member, cancel)
         .get("/orders/{id}/reschedule", Access::Member, reschedule_page)
@@ -39,6 +41,8 @@ pub fn routes(r: Routes) -> Routes {
         .post("/orders/{id}/no-show", Access::Member, no_show)
         .get("/pro/orders", Access::Member, pro_orders)
         .post("/pro/orders/{id}/answer", Access::Member, answer)
+        .post("/pro/orders/{id}/start", Access::Member, start)
+        .post("/pro/orders/{id}/complete", Access::Member, complete)
         .get("/pro/schedule", Access::Member, schedule_page)
         .post("/pro/schedule", Access::Member, save_schedule)
         .get("/messages", Access::Member, messages)
@@ -226,7 +230,6 @@ struct Detail {
     o: OrderView,
     /// Minutes left to pay (pending payment) or to accept (awaiting acceptance).
     minutes_left: Option<i64>,
-    dev_mode: bool,
 }
 
 impl Detail {
@@ -251,7 +254,6 @@ async fn detail(
             render(&Detail {
                 p,
                 minutes_left: left,
-                dev_mode: state.web.dev_mode,
                 o,
             })
         }
@@ -259,10 +261,97 @@ async fn detail(
     }
 }
 
-async fn pay(State(state): State<AppState>, p: Page, PagePath(id): PagePath<OrderId>) -> Response {
+/// Sends the payer to the payment provider's cashier (which brings them back to the order).
+async fn pay(
+    State(state): State<AppState>,
+    p: Page,
+    PagePath(id): PagePath<OrderId>,
+    headers: HeaderMap,
+) -> Response {
     let back = format!("/orders/{id}");
-    match state.app.simulate_payment(&p.actor(), id).await {
-        Ok(_) => redirect_flash(&state, &back, false, "flash.order_paid"),
+    if state.app.payments.is_none() {
+        return redirect_flash(&state, &back, true, "err.payments_unavailable");
+    }
+    match state.app.pay_order(&p.actor(), id).await {
+        Ok(start) if same_site(&headers, &start.cashier_url) => {
+            Redirect::to(&start.cashier_url).into_response()
+        }
+        // The page's `form-action 'self'` would stop a form's redirect to another origin, so
+        // a cashier elsewhere is reached from a page of ours by a plain link.
+        Ok(start) => render(&ToCashier {
+            p,
+            o: id.to_string(),
+            start,
+        }),
+        Err(e) => redirect_error(&state, &back, &e),
+    }
+}
+
+/// Whether `url` is on the host the browser used to reach us (a 303 there passes the
+/// page's CSP).
+fn same_site(headers: &HeaderMap, url: &str) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .unwrap_or("");
+    let authority = rest.split('/').next().unwrap_or("");
+    !authority.is_empty() && authority.eq_ignore_ascii_case(host)
+}
+
+#[derive(Template)]
+#[template(path = "order_cashier.html")]
+struct ToCashier {
+    p: Page,
+    o: String,
+    start: PayStart,
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    p: Page,
+    PagePath(id): PagePath<OrderId>,
+) -> Response {
+    let back = format!("/orders/{id}");
+    match state.app.confirm_order(&p.actor(), id).await {
+        Ok(_) => redirect_flash(&state, &back, false, "flash.order_confirmed"),
+        Err(e) => redirect_error(&state, &back, &e),
+    }
+}
+
+/// Where a provider's order button came from (`/pro/orders` or the order page).
+fn provider_back(f: &Pairs, id: OrderId) -> String {
+    if get(f, "back") == "list" {
+        "/pro/orders".to_owned()
+    } else {
+        format!("/orders/{id}")
+    }
+}
+
+async fn start(
+    State(state): State<AppState>,
+    p: Page,
+    PagePath(id): PagePath<OrderId>,
+    PageForm(f): PageForm<Pairs>,
+) -> Response {
+    let back = provider_back(&f, id);
+    match state.app.start_service(&p.actor(), id).await {
+        Ok(_) => redirect_flash(&state, &back, false, "flash.order_started"),
+        Err(e) => redirect_error(&state, &back, &e),
+    }
+}
+
+async fn complete(
+    State(state): State<AppState>,
+    p: Page,
+    PagePath(id): PagePath<OrderId>,
+    PageForm(f): PageForm<Pairs>,
+) -> Response {
+    let back = provider_back(&f, id);
+    match state.app.complete_order(&p.actor(), id).await {
+        Ok(_) => redirect_flash(&state, &back, false, "flash.order_completed"),
         Err(e) => redirect_error(&state, &back, &e),
     }
 }
@@ -401,6 +490,13 @@ struct ProOrders {
     from: String,
     prev: String,
     next: String,
+}
+
+impl ProOrders {
+    /// Whether the provider may do `action` on `o` now.
+    fn has(&self, o: &OrderView, action: &str) -> bool {
+        o.actions.iter().any(|a| a == action)
+    }
 }
 
 async fn pro_orders(

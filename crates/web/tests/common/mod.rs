@@ -96,6 +96,29 @@ impl TestApp {
         }
     }
 
+    /// Like [`TestApp::new`], with the sandbox payment provider on a loopback port (its
+    /// notifications go nowhere: payments are recorded by querying back, as `mark_paid` does).
+    pub async fn with_sandbox_payments(db: TestDb) -> Self {
+        let mut t = Self::with_mode(db, true).await;
+        let payments = linli_app::money::Payments::loopback_sandbox(
+            "http://127.0.0.1:9",
+            Arc::new(t.clock.clone()),
+            1,
+        )
+        .await
+        .unwrap();
+        t.app = t.app.clone().with_payments(payments);
+        t.router = linli_web::router(AppState::new(
+            t.app.clone(),
+            WebConfig {
+                secure_cookies: false,
+                dev_mode: true,
+                trust_proxy: true,
+            },
+        ));
+        t
+    }
+
     pub async fn send(&self, req: Request<Body>) -> Reply {
         let res: Response<Body> = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();
