@@ -19,6 +19,24 @@ pub const HEADER: &str = "idempotency-key";
 /// Largest response kept.
 const MAX_KEPT: usize = 1024 * 1024;
 
+/// What a key stands for: the target (action and id) and the body, so a key reused on another
+/// order or withdrawal is refused rather than answered with the first one's response.
+pub fn fingerprint(target: &str, body: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(target.len() + 1 + body.len());
+    v.extend_from_slice(target.as_bytes());
+    v.push(b'\n');
+    v.extend_from_slice(body);
+    v
+}
+
+/// A use case's answer as a response: its value as JSON, or its error.
+pub fn respond<T: serde::Serialize>(result: linli_app::AppResult<T>) -> Response {
+    match result {
+        Ok(v) => axum::Json(v).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
 /// Runs `f` under the request's idempotency key (or plainly when it has none).
 pub async fn run<F, Fut>(
     state: &AppState,

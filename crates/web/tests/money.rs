@@ -366,6 +366,41 @@ backend_test!(
     }
 );
 
+backend_test!(
+    cancelling_with_an_idempotency_key_refunds_once_and_replays_the_answer,
+    |db: TestDb| async move {
+        let t = TestApp::with_sandbox_payments(db).await;
+        let s = setup(&t).await;
+        let o = place(&t, &s).await;
+        let id = o["id"].as_str().unwrap();
+        let order_id: linli_domain::ids::OrderId = id.parse().unwrap();
+        t.app.mark_paid(order_id).await.unwrap();
+        let path = format!("/api/v1/orders/{id}/cancel");
+        let body = r#"{"reason":"改期"}"#;
+        let first = post_keyed(&t, &path, &s.customer, "cancel-1", body).await;
+        assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+        assert_eq!(first.json()["status"], "cancelled");
+        let again = post_keyed(&t, &path, &s.customer, "cancel-1", body).await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+        assert_eq!(again.headers.get("idempotent-replayed").unwrap(), "true");
+        assert_eq!(t.app.store.order_refunds(order_id).await.unwrap().len(), 1);
+        // Without the key, a second cancel is refused and refunds nothing more.
+        let r = t
+            .json(
+                "POST",
+                &path,
+                Some(&s.customer),
+                json!({"reason": "再取消"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(t.app.store.order_refunds(order_id).await.unwrap().len(), 1);
+        // A malformed body under a key is a clear 4xx.
+        let r = post_keyed(&t, &path, &s.customer, "cancel-2", "{nope").await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    }
+);
+
 /// Fresh tokens after the clock moved past their lifetime.
 async fn relogin(t: &TestApp, s: &mut Setup) {
     let pw = linli_app::seed::DEMO_PASSWORD;

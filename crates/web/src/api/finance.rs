@@ -376,16 +376,6 @@ pub async fn withdrawals(
     ))
 }
 
-/// What the idempotency key is checked against: the route's own target and the body, so one
-/// key reused on another order or withdrawal is refused rather than answered with the first.
-fn fingerprint(target: &str, body: &[u8]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(target.len() + 1 + body.len());
-    v.extend_from_slice(target.as_bytes());
-    v.push(b'\n');
-    v.extend_from_slice(body);
-    v
-}
-
 /// Approve a requested withdrawal: it is paid out through the payment provider by a job.
 /// Deciding twice is 422 `invalid_transition`.
 #[utoipa::path(post, path = "/api/v1/admin/finance/withdrawals/{id}/approve", tag = "finance", security(("bearer" = [])), params(("id" = String, Path),
@@ -404,7 +394,7 @@ pub async fn approve_withdrawal(
             Err(e) => ApiError::from(e).into_response(),
         }
     };
-    let print = fingerprint(&format!("approve:{id}"), &body);
+    let print = idempotency::fingerprint(&format!("approve:{id}"), &body);
     idempotency::run(&state, &actor, &headers, &print, run).await
 }
 
@@ -442,7 +432,7 @@ pub async fn reject_withdrawal(
             Err(e) => ApiError::from(e).into_response(),
         }
     };
-    let print = fingerprint(&format!("reject:{id}"), &body);
+    let print = idempotency::fingerprint(&format!("reject:{id}"), &body);
     idempotency::run(&state, &actor, &headers, &print, run).await
 }
 
@@ -487,7 +477,7 @@ pub async fn refund(
             Err(e) => ApiError::from(e).into_response(),
         }
     };
-    let print = fingerprint(&format!("refund:{id}"), &body);
+    let print = idempotency::fingerprint(&format!("refund:{id}"), &body);
     idempotency::run(&state, &actor, &headers, &print, run).await
 }
 

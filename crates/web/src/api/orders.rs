@@ -206,15 +206,23 @@ pub struct ReasonBody {
 }
 
 /// Cancel (customer: with the policy's fee; provider: full refund plus a credit).
-#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", tag = "orders", security(("bearer" = [])), params(("id" = String, Path)), request_body = ReasonBody,
+#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", tag = "orders", security(("bearer" = [])), params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")), request_body = ReasonBody,
     responses((status = 200, body = OrderView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     ApiPath(id): ApiPath<OrderId>,
-    ApiJson(b): ApiJson<ReasonBody>,
-) -> ApiResult<Json<OrderView>> {
-    Ok(Json(state.app.cancel_order(&actor, id, &b.reason).await?))
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let run = || async {
+        match parse_json::<ReasonBody>(&headers, &body) {
+            Ok(b) => idempotency::respond(state.app.cancel_order(&actor, id, &b.reason).await),
+            Err(e) => e.into_response(),
+        }
+    };
+    let print = idempotency::fingerprint(&format!("cancel:{id}"), &body);
+    idempotency::run(&state, &actor, &headers, &print, run).await
 }
 
 /// A new time.
@@ -243,14 +251,17 @@ pub async fn reschedule(
 
 /// Report that the provider did not come (from 30 minutes after the start, before check-in):
 /// full refund, a credit, and a mark on the provider's reliability.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/no-show", tag = "orders", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/orders/{id}/no-show", tag = "orders", security(("bearer" = [])), params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses((status = 200, body = OrderView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn no_show(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     ApiPath(id): ApiPath<OrderId>,
-) -> ApiResult<Json<OrderView>> {
-    Ok(Json(state.app.report_no_show(&actor, id).await?))
+    headers: HeaderMap,
+) -> Response {
+    let run = || async { idempotency::respond(state.app.report_no_show(&actor, id).await) };
+    let print = idempotency::fingerprint(&format!("no-show:{id}"), b"");
+    idempotency::run(&state, &actor, &headers, &print, run).await
 }
 
 /// Which of the provider's orders.
@@ -298,17 +309,25 @@ pub async fn accept(
 }
 
 /// Decline a paid request (the customer is refunded in full).
-#[utoipa::path(post, path = "/api/v1/provider/orders/{id}/decline", tag = "orders", security(("bearer" = [])), params(("id" = String, Path)), request_body = ReasonBody,
+#[utoipa::path(post, path = "/api/v1/provider/orders/{id}/decline", tag = "orders", security(("bearer" = [])), params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")), request_body = ReasonBody,
     responses((status = 200, body = OrderView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn decline(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     ApiPath(id): ApiPath<OrderId>,
-    ApiJson(b): ApiJson<ReasonBody>,
-) -> ApiResult<Json<OrderView>> {
-    Ok(Json(
-        state.app.answer_order(&actor, id, false, &b.reason).await?,
-    ))
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let run = || async {
+        match parse_json::<ReasonBody>(&headers, &body) {
+            Ok(b) => {
+                idempotency::respond(state.app.answer_order(&actor, id, false, &b.reason).await)
+            }
+            Err(e) => e.into_response(),
+        }
+    };
+    let print = idempotency::fingerprint(&format!("decline:{id}"), &body);
+    idempotency::run(&state, &actor, &headers, &print, run).await
 }
 
 /// Dev mode only: simulate the customer paying (until the payment gateway is wired in).

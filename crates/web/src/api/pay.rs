@@ -74,14 +74,17 @@ pub async fn pay(
 
 /// The customer confirms the job was done: the escrow is released to the provider (less the
 /// commission) and settles after the settlement delay.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/confirm", tag = "orders", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/orders/{id}/confirm", tag = "orders", security(("bearer" = [])), params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses((status = 200, body = OrderView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn confirm(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     ApiPath(id): ApiPath<OrderId>,
-) -> ApiResult<Json<OrderView>> {
-    Ok(Json(state.app.confirm_order(&actor, id).await?))
+    headers: HeaderMap,
+) -> Response {
+    let run = || async { idempotency::respond(state.app.confirm_order(&actor, id).await) };
+    let print = idempotency::fingerprint(&format!("confirm:{id}"), b"");
+    idempotency::run(&state, &actor, &headers, &print, run).await
 }
 
 /// The provider starts an accepted job (from an hour before its start).
