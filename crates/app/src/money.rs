@@ -1568,9 +1568,14 @@ impl App {
             .debit(Account::ProviderAvailable(p.id), amount)
             .credit(Account::ProviderWithdrawing(p.id), amount)
             .build()?;
-        self.store
+        if let Err(e) = self
+            .store
             .request_withdrawal(&w, &Account::ProviderAvailable(p.id).key(), &[hold])
-            .await?;
+            .await
+        {
+            tracing::info!(provider = %p.id, amount = amount.fen(), error = %e, "withdrawal refused");
+            return Err(e.into());
+        }
         Ok(withdrawal_view(&w))
     }
 

@@ -1102,3 +1102,49 @@ backend_test!(
         assert_eq!(w.app.commission_rules(&operator).await.unwrap().0.len(), 5);
     }
 );
+
+backend_test!(
+    unanswered_requests_are_refunded_and_unconfirmed_jobs_confirm_themselves,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let pid = provider_id(&w).await;
+        // Paid, never answered: declined at the deadline and refunded in full.
+        let a = w.place("09:00").await.unwrap();
+        w.app.mark_paid(a).await.unwrap();
+        let total_a = w.app.store.order(a).await.unwrap().unwrap().total_fen;
+        w.clock.advance_ms(31 * MINUTE_MS);
+        run_jobs(&w).await;
+        assert_eq!(w.status(a).await, "declined");
+        assert_eq!(owed(&w, Account::Escrow(a)).await, 0);
+        settle_psp(&w).await;
+        let refunds = w.app.store.order_refunds(a).await.unwrap();
+        assert_eq!(
+            (refunds[0].amount_fen, refunds[0].status.as_str()),
+            (total_a, "success")
+        );
+
+        // Completed and never confirmed by the customer: confirmed after 7 days, released.
+        let b = w.place("15:00").await.unwrap();
+        w.app.mark_paid(b).await.unwrap();
+        w.app.answer_order(&w.provider, b, true, "").await.unwrap();
+        to_start(&w, b).await;
+        w.app.start_service(&w.provider, b).await.unwrap();
+        w.app.complete_order(&w.provider, b).await.unwrap();
+        let total_b = w.app.store.order(b).await.unwrap().unwrap().total_fen;
+        w.clock.advance_ms(7 * DAY_MS - MINUTE_MS);
+        run_jobs(&w).await;
+        assert_eq!(w.status(b).await, "completed", "not before seven days");
+        w.clock.advance_ms(2 * MINUTE_MS);
+        run_jobs(&w).await;
+        assert_eq!(w.status(b).await, "confirmed");
+        let (share, _) = Commission {
+            bps: 1_000,
+            min_fen: 0,
+        }
+        .split(Money::from_fen(total_b));
+        assert_eq!(owed(&w, Account::ProviderPending(pid)).await, share.fen());
+        let timeline = w.app.order_view(&w.customer, b).await.unwrap().timeline;
+        assert_eq!(timeline.last().unwrap().action, "auto_confirmed");
+        assert_books(&w).await;
+    }
+);

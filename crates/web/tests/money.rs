@@ -342,6 +342,12 @@ backend_test!(
         assert_eq!(plain["out_trade_no"], start["out_trade_no"]);
         let order_id: linli_domain::ids::OrderId = id.parse().unwrap();
         assert_eq!(t.app.store.order_payments(order_id).await.unwrap().len(), 1);
+        // An amount sent by the client is refused, and nothing is created.
+        let r = t
+            .json("POST", &path, Some(&s.customer), json!({"amount": 1}))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(t.app.store.order_payments(order_id).await.unwrap().len(), 1);
         // The same key for another order is refused.
         let other = place_at(&t, &s, "13:00").await;
         let r = post_keyed(

@@ -34,6 +34,11 @@ pub fn routes(r: Routes) -> Routes {
         .post("/api/v1/pay/notify", Access::Public, notify)
 }
 
+/// A body that may only be `{}`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoFields {}
+
 /// The answer when this deployment takes no payments (no `[pay]` configured).
 pub fn payments_off() -> ApiError {
     ApiError::new(
@@ -61,10 +66,13 @@ pub async fn pay(
         return payments_off().into_response();
     }
     let run = || async {
-        match state.app.pay_order(&actor, id).await {
-            Ok(p) => Json(p).into_response(),
-            Err(e) => ApiError::from(e).into_response(),
+        // The amount is the order's: a client sending one (or anything else) is refused.
+        if !body.is_empty()
+            && let Err(e) = crate::extract::parse_json::<NoFields>(&headers, &body)
+        {
+            return e.into_response();
         }
+        idempotency::respond(state.app.pay_order(&actor, id).await)
     };
     // The order is part of what the key stands for: one key, one order.
     let mut fingerprint = id.to_string().into_bytes();
