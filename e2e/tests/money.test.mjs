@@ -1,7 +1,7 @@
 // Money, end to end in real Chromium against the real binary (dev mode: the sandbox payment
 // provider is served in-process under /sandbox-psp and its notifications come back signed):
 // a customer books and pays at the sandbox cashier, the signed notification marks the order
-// paid, the provider accepts, starts and completes it, the customer confirms, the settlement
+// paid, the provider accepts, checks in, works through the visit and completes it, the customer confirms, the settlement
 // job makes the earnings available, the provider withdraws them, the operator approves, the
 // payout lands, and the trial balance still sums to ¥0.00.
 
@@ -67,6 +67,39 @@ async function serviceNeedingAcceptance(page) {
     if ((await page.locator('#book-instant').count()) === 0) return href;
   }
   throw new Error('the demo provider has no service that needs acceptance');
+}
+
+/** A real 2×2 PNG. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+/** On the provider's order page: checks in at the address (browser geolocation), enters the
+ * code the customer's page shows, and ticks the checklist (a photo where required). */
+async function serveVisit(pro, providerCtx, customerPage, orderPath) {
+  const visit = pro.locator('#order-visit');
+  const lat = Number(await visit.getAttribute('data-lat-micro')) / 1e6;
+  const lng = Number(await visit.getAttribute('data-lng-micro')) / 1e6;
+  await providerCtx.grantPermissions(['geolocation']);
+  await providerCtx.setGeolocation({ latitude: lat, longitude: lng, accuracy: 10 });
+  await pro.reload();
+  await pro.locator('#checkin-form[data-located="1"]').waitFor();
+  await clickAndNavigate(pro, '#order-start');
+  assert.equal(await status(pro), 'in_service');
+  await customerPage.goto(orderPath);
+  const code = await textOf(customerPage, '#service-code');
+  await pro.locator('#service-code-input').fill(code);
+  await clickAndNavigate(pro, '#service-code-submit');
+  for (;;) {
+    const form = pro.locator('#visit-checklist form.checklist-form').first();
+    if ((await form.count()) === 0) break;
+    const file = form.locator('input[type=file]');
+    if ((await file.count()) > 0) {
+      await file.setInputFiles({ name: 'done.png', mimeType: 'image/png', buffer: PNG });
+    }
+    await Promise.all([pro.waitForNavigation(), form.locator('button').click()]);
+  }
 }
 
 async function status(page) {
@@ -154,7 +187,12 @@ describe('money', () => {
       await pro.goto(`/pro/orders?view=day&from=${day}`);
       const job = pro.locator(`.job-row[data-id="${orderId}"]`);
       assert.ok(await job.isVisible(), 'the job is on the calendar');
-      await clickAndNavigate(pro, `.job-row[data-id="${orderId}"] button.start`);
+      // Check-in is on the order page: the phone's position, the customer's service code and
+      // the checklist (tests/visits.test.mjs covers the refusals).
+      await clickAndNavigate(pro, `.job-row[data-id="${orderId}"] a.start`);
+      assert.equal(new URL(pro.url()).pathname, orderPath);
+      await serveVisit(pro, providerCtx, page, orderPath);
+      await pro.goto(`/pro/orders?view=day&from=${day}`);
       assert.ok(await pro.locator(`.job-row[data-id="${orderId}"] button.complete`).isVisible(), 'now it can be completed');
       await screenshot(pro, 'money-pro-calendar-in-service');
       await pro.goto(orderPath);

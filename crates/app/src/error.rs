@@ -26,6 +26,15 @@ pub enum AppError {
         /// Human message.
         message: &'static str,
     },
+    /// A rule of the request's own state refused it, with a stable code (422, e.g.
+    /// `checklist_incomplete`); nothing changed.
+    #[error("{message}")]
+    Unprocessable {
+        /// Stable code.
+        code: &'static str,
+        /// Human message.
+        message: &'static str,
+    },
     /// Phone or password wrong (one message for both, to not reveal which).
     #[error("wrong phone number or password")]
     BadCredentials,

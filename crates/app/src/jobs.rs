@@ -50,6 +50,7 @@ impl JobRunner {
                 Arc::new(crate::money::PayWithdrawal),
                 Arc::new(crate::money::AutoConfirm),
                 Arc::new(crate::money::Reconcile),
+                Arc::new(crate::reviews::DefaultReviews),
             ],
         )
     }
@@ -132,6 +133,7 @@ impl App {
     pub async fn ensure_recurring_jobs(&self) -> AppResult<()> {
         PurgeTokens::schedule_next(self).await?;
         crate::money::Reconcile::schedule_next(self).await?;
+        crate::reviews::DefaultReviews::schedule_next(self).await?;
         crate::providers::DocumentExpiry::schedule_next(self).await
     }
 }

@@ -16,9 +16,11 @@ pub mod money;
 pub mod orders;
 pub mod profile;
 pub mod providers;
+pub mod reviews;
 pub mod search;
 pub mod seed;
 pub mod sms;
+pub mod visits;
 
 use std::sync::Arc;
 

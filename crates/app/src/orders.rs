@@ -40,7 +40,7 @@ pub(crate) struct Effects<'a> {
 }
 
 /// A provider may start a job this long before its start.
-const START_EARLY_MS: i64 = 60 * linli_domain::time::MINUTE_MS;
+pub(crate) const START_EARLY_MS: i64 = 60 * linli_domain::time::MINUTE_MS;
 
 /// Job kind: an unpaid order's payment window closed.
 pub const JOB_EXPIRE: &str = "order.expire";
@@ -345,7 +345,7 @@ pub struct CancelPreview {
 
 /// Which side of an order the caller is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
+pub(crate) enum Side {
     Customer,
     Provider,
 }
@@ -657,7 +657,11 @@ impl App {
     }
 
     /// The order and which side the caller is on (404 for anyone else).
-    async fn order_for(&self, actor: &Actor, id: OrderId) -> AppResult<(OrderRow, Side)> {
+    pub(crate) async fn order_for(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+    ) -> AppResult<(OrderRow, Side)> {
         let m = actor.member()?;
         let o = self.store.order(id).await?.ok_or(AppError::NotFound)?;
         if o.customer_id == m.id {
@@ -912,68 +916,7 @@ impl App {
         self.order_view(actor, id).await
     }
 
-    /// The provider starts the job (from an hour before its start).
-    pub async fn start_service(&self, actor: &Actor, id: OrderId) -> AppResult<OrderView> {
-        let (o, side) = self.order_for(actor, id).await?;
-        if side != Side::Provider {
-            return Err(AppError::NotFound);
-        }
-        OrderStatus::parse(&o.status)?.after(OrderAction::Start)?;
-        if self.now().0 < o.start_at.0 - START_EARLY_MS {
-            return Err(DomainError::Invalid("too early to start").into());
-        }
-        self.apply(
-            &o,
-            OrderAction::Start,
-            "started",
-            "provider",
-            "",
-            Effects::default(),
-        )
-        .await?;
-        self.store
-            .push_notification(
-                o.customer_id,
-                "order",
-                &format!("服务商已开始服务：{}", o.listing_title),
-                None,
-                self.now(),
-            )
-            .await?;
-        self.order_view(actor, id).await
-    }
-
-    /// The provider marks the job done; the customer confirms, or it is confirmed for them
-    /// after [`crate::money::MoneyConfig::auto_confirm_ms`].
-    pub async fn complete_order(&self, actor: &Actor, id: OrderId) -> AppResult<OrderView> {
-        let (o, side) = self.order_for(actor, id).await?;
-        if side != Side::Provider {
-            return Err(AppError::NotFound);
-        }
-        let at = self.now().plus_ms(self.config.money.auto_confirm_ms);
-        self.apply(
-            &o,
-            OrderAction::Complete,
-            "completed",
-            "provider",
-            "",
-            Effects {
-                jobs: vec![order_job(crate::money::JOB_AUTO_CONFIRM, o.id, at)],
-                ..Effects::default()
-            },
-        )
-        .await?;
-        self.store
-            .push_notification(
-                o.customer_id,
-                "order",
-                &format!("服务已完成，请确认：{}", o.listing_title),
-                None,
-                self.now(),
-            )
-            .await?;
-        self.order_view(actor, id).await
-    }
+    // Check-in (`start_service`) and check-out (`complete_order`) live in `crate::visits`.
 
     /// The customer confirms the job was done: escrow is released to the provider.
     pub async fn confirm_order(&self, actor: &Actor, id: OrderId) -> AppResult<OrderView> {

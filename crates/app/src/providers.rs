@@ -120,8 +120,11 @@ pub struct ProviderProfile {
     pub verified_identity: bool,
     /// 资质认证: holds a valid qualification or licence.
     pub verified_qualification: bool,
-    /// Average rating ×10 (e.g. 48 = 4.8), absent without reviews.
+    /// Bayesian average rating ×10 (e.g. 48 = 4.8; see [`linli_domain::review::bayesian_x10`]),
+    /// absent without reviews.
     pub rating_x10: Option<i64>,
+    /// Published reviews counted in the rating.
+    pub rating_count: i64,
     /// Completed orders.
     pub completed_orders: i64,
     /// Share of chats answered within an hour, in percent (filled by the chat issue).
@@ -533,7 +536,8 @@ impl App {
             verified_qualification: docs
                 .iter()
                 .any(|d| matches!(d.status.as_str(), "active" | "expiring")),
-            rating_x10: (p.rating_count > 0).then(|| p.rating_sum * 10 / p.rating_count),
+            rating_x10: linli_domain::review::bayesian_x10(p.rating_sum, p.rating_count),
+            rating_count: p.rating_count,
             completed_orders: p.completed_orders,
             response_rate: None,
             districts: p

@@ -202,11 +202,8 @@ impl App {
             category_name: cat.map(|c| c.name_zh.clone()).unwrap_or_default(),
             provider_name: p.display_name.clone(),
             price_fen: l.price_fen,
-            rating_x10: if p.rating_count > 0 {
-                (p.rating_sum * 10 / p.rating_count).clamp(0, 50)
-            } else {
-                0
-            },
+            rating_x10: linli_domain::review::bayesian_x10(p.rating_sum, p.rating_count)
+                .unwrap_or(0),
             sales: l.sales,
             districts: districts.into_iter().collect(),
             radius_zones: radius,

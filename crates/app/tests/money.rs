@@ -157,8 +157,8 @@ async fn serve_and_confirm(w: &World, id: OrderId) -> i64 {
     w.app.mark_paid(id).await.unwrap();
     w.app.answer_order(&w.provider, id, true, "").await.unwrap();
     to_start(w, id).await;
-    w.app.start_service(&w.provider, id).await.unwrap();
-    w.app.complete_order(&w.provider, id).await.unwrap();
+    w.check_in(id).await.unwrap();
+    w.finish(id).await.unwrap();
     w.app.confirm_order(&w.customer, id).await.unwrap();
     w.app.store.order(id).await.unwrap().unwrap().total_fen
 }
@@ -201,8 +201,8 @@ backend_test!(
 
         w.app.answer_order(&w.provider, id, true, "").await.unwrap();
         to_start(&w, id).await;
-        w.app.start_service(&w.provider, id).await.unwrap();
-        w.app.complete_order(&w.provider, id).await.unwrap();
+        w.check_in(id).await.unwrap();
+        w.finish(id).await.unwrap();
         assert_eq!(
             owed(&w, Account::Escrow(id)).await,
             total,
@@ -417,8 +417,8 @@ backend_test!(
 
         w.app.answer_order(&w.provider, id, true, "").await.unwrap();
         to_start(&w, id).await;
-        w.app.start_service(&w.provider, id).await.unwrap();
-        w.app.complete_order(&w.provider, id).await.unwrap();
+        w.check_in(id).await.unwrap();
+        w.finish(id).await.unwrap();
         w.app.confirm_order(&w.customer, id).await.unwrap();
         let total = w.app.store.order(id).await.unwrap().unwrap().total_fen;
         let captured = Commission {
@@ -719,8 +719,8 @@ async fn step(
                 let o = w.app.store.order(id).await.unwrap().unwrap();
                 if o.status == "accepted" {
                     to_start(w, id).await;
-                    let _ = w.app.start_service(&w.provider, id).await;
-                    let _ = w.app.complete_order(&w.provider, id).await;
+                    let _ = w.check_in(id).await;
+                    let _ = w.finish(id).await;
                 }
             }
         }
@@ -1128,8 +1128,8 @@ backend_test!(
         w.app.mark_paid(b).await.unwrap();
         w.app.answer_order(&w.provider, b, true, "").await.unwrap();
         to_start(&w, b).await;
-        w.app.start_service(&w.provider, b).await.unwrap();
-        w.app.complete_order(&w.provider, b).await.unwrap();
+        w.check_in(b).await.unwrap();
+        w.finish(b).await.unwrap();
         let total_b = w.app.store.order(b).await.unwrap().unwrap().total_fen;
         w.clock.advance_ms(7 * DAY_MS - MINUTE_MS);
         run_jobs(&w).await;

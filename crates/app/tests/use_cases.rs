@@ -512,11 +512,12 @@ backend_test!(
         let runner = JobRunner::new(app.clone());
         clock.advance_ms(DAY_MS);
         // Three daily jobs are due: the token purge, the document-expiry sweep and the
-        // reconciliation (which does nothing without a payment provider).
-        assert_eq!(runner.run_due().await.unwrap(), 3);
+        // reconciliation (which does nothing without a payment provider); and the hourly
+        // default-review sweep.
+        assert_eq!(runner.run_due().await.unwrap(), 4);
         clock.advance_ms(40 * DAY_MS);
-        // Several days passed: one run each (a job schedules the next day from "now").
-        assert_eq!(runner.run_due().await.unwrap(), 3);
+        // Several days passed: one run each (a job schedules its next run from "now").
+        assert_eq!(runner.run_due().await.unwrap(), 4);
         assert_eq!(
             app.store.purge_tokens(clock.now_plus(0)).await.unwrap(),
             0,

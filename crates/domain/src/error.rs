@@ -49,6 +49,9 @@ pub enum DomainError {
     /// The balance does not cover the amount.
     #[error("the balance is not enough")]
     InsufficientBalance,
+    /// The sensitive-word filter refused the text.
+    #[error("the text contains prohibited content")]
+    ContentRejected,
     /// The start time cannot be booked.
     #[error(transparent)]
     Slot(#[from] crate::schedule::SlotError),
@@ -71,6 +74,7 @@ impl DomainError {
             Self::InvalidDate => "invalid_date",
             Self::InvalidPrice => "invalid_price",
             Self::InsufficientBalance => "insufficient_balance",
+            Self::ContentRejected => "content_rejected",
             Self::Slot(e) => e.code(),
         }
     }

@@ -106,6 +106,10 @@ typed_id!(
     /// A commission rule.
     RuleId
 );
+typed_id!(
+    /// A customer's review of an order.
+    ReviewId
+);
 
 #[cfg(test)]
 mod tests {

@@ -15,8 +15,10 @@ pub mod money;
 pub mod permission;
 pub mod phone;
 pub mod provider;
+pub mod review;
 pub mod schedule;
 pub mod sms;
 pub mod time;
+pub mod visit;
 
 pub use error::DomainError;

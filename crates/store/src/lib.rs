@@ -9,8 +9,10 @@ pub mod bookings;
 pub mod listings;
 pub mod money;
 pub mod providers;
+pub mod reviews;
 pub mod rows;
 pub mod sql;
+pub mod visits;
 
 use async_trait::async_trait;
 pub use bookings::*;
@@ -22,7 +24,9 @@ use linli_domain::{
 pub use listings::*;
 pub use money::*;
 pub use providers::*;
+pub use reviews::*;
 pub use rows::*;
+pub use visits::*;
 
 /// Errors from the store. Constraint violations become [`StoreError::Conflict`] so callers can
 /// answer 409 instead of 500.
@@ -92,7 +96,15 @@ pub enum RefreshOutcome {
 /// Everything Linli persists. Each method is one transaction.
 #[async_trait]
 pub trait Store:
-    ProviderStore + ListingStore + BookingStore + MoneyStore + Send + Sync + 'static
+    ProviderStore
+    + ListingStore
+    + BookingStore
+    + MoneyStore
+    + VisitStore
+    + ReviewStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Which backend this is.
     fn backend(&self) -> Backend;

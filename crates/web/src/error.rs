@@ -51,6 +51,7 @@ pub fn status_and_code(e: &AppError) -> (StatusCode, &'static str) {
         AppError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
         AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
         AppError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+        AppError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
         AppError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
         AppError::BadCode => (StatusCode::BAD_REQUEST, "bad_code"),
         AppError::AccountDisabled => (StatusCode::FORBIDDEN, "account_disabled"),

@@ -20,7 +20,31 @@
     }
     tick();
   }
+  // A check-in form (data-geolocate) gets the phone's position in its lat/lng fields.
+  function geolocate(form) {
+    var status = form.querySelector("[data-waiting]");
+    function say(key) {
+      if (status) status.textContent = status.getAttribute(key);
+    }
+    if (!navigator.geolocation) {
+      say("data-failed");
+      return;
+    }
+    navigator.geolocation.getCurrentPosition(
+      function (pos) {
+        form.querySelector("[name=lat]").value = pos.coords.latitude.toFixed(6);
+        form.querySelector("[name=lng]").value = pos.coords.longitude.toFixed(6);
+        form.setAttribute("data-located", "1");
+        say("data-found");
+      },
+      function () {
+        say("data-failed");
+      },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+    );
+  }
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-countdown]"), countdown);
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-geolocate]"), geolocate);
   });
 })();

@@ -637,7 +637,34 @@ async fn withdrawals(w: &World, amounts: &[i64]) -> Vec<String> {
     }
     let now = w.t.clock.now().0;
     w.t.clock.advance_ms(o.start_at.0 - 30 * MINUTE_MS - now);
-    app.start_service(&provider, id).await.unwrap();
+    app.start_service(
+        &provider,
+        id,
+        &linli_app::visits::CheckInForm {
+            lat_micro: Some(o.lat_micro),
+            lng_micro: Some(o.lng_micro),
+            reason: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let code = app.visit_view(&customer, id).await.unwrap().service_code;
+    app.enter_service_code(
+        &provider,
+        id,
+        &linli_app::visits::ServiceCodeForm {
+            code: code.unwrap(),
+        },
+    )
+    .await
+    .unwrap();
+    let items = app.visit_view(&provider, id).await.unwrap().checklist;
+    for item in items {
+        let photo = item.photo_required.then(common::tiny_png);
+        app.tick_checklist(&provider, id, item.index, photo)
+            .await
+            .unwrap();
+    }
     app.complete_order(&provider, id).await.unwrap();
     app.confirm_order(&customer, id).await.unwrap();
     w.t.clock.advance_ms(DAY_MS + MINUTE_MS);

@@ -478,9 +478,10 @@ backend_test!(
         t.clock
             .advance_ms(start_ms - 30 * MINUTE_MS - t.clock.now().0);
         relogin(&t, &mut s).await;
-        let r = act(&s, "provider", "start").await;
+        let r = t.check_in(id, &s.provider).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert_eq!(r.json()["status"], "in_service");
+        t.work_visit(id, &s.provider, &s.customer).await;
         assert!(
             r.json()["actions"]
                 .as_array()

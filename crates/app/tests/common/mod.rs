@@ -8,8 +8,9 @@ use std::sync::Arc;
 use linli_app::{
     Actor, App, AppConfig, AppError, Secret,
     money::Payments,
-    orders::{Choice, OrderForm, ScheduleForm},
+    orders::{Choice, OrderForm, OrderView, ScheduleForm},
     profile::AddressFields,
+    visits::{CheckInForm, ServiceCodeForm},
 };
 use linli_domain::{
     ids::OrderId,
@@ -173,12 +174,57 @@ impl World {
     pub async fn status(&self, id: OrderId) -> String {
         self.app.store.order(id).await.unwrap().unwrap().status
     }
+
+    /// The provider checks in standing at the order's address.
+    pub async fn check_in(&self, id: OrderId) -> Result<OrderView, AppError> {
+        let o = self.app.store.order(id).await.unwrap().unwrap();
+        self.app
+            .start_service(
+                &self.provider,
+                id,
+                &CheckInForm {
+                    lat_micro: Some(o.lat_micro),
+                    lng_micro: Some(o.lng_micro),
+                    reason: String::new(),
+                },
+            )
+            .await
+    }
+
+    /// The provider enters the customer's service code, works through the checklist (with
+    /// photos where required) and completes the job.
+    pub async fn finish(&self, id: OrderId) -> Result<OrderView, AppError> {
+        if let Some(code) = self.app.visit_view(&self.customer, id).await?.service_code {
+            self.app
+                .enter_service_code(&self.provider, id, &ServiceCodeForm { code })
+                .await?;
+        }
+        let visit = self.app.visit_view(&self.provider, id).await?;
+        for item in visit.checklist.iter().filter(|i| !i.done) {
+            let photo = item.photo_required.then(jpeg);
+            self.app
+                .tick_checklist(&self.provider, id, item.index, photo)
+                .await?;
+        }
+        self.app.complete_order(&self.provider, id).await
+    }
+}
+
+/// A small real JPEG.
+pub fn jpeg() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(80, 60, |x, y| {
+        image::Rgb([(x % 256) as u8, (y * 2 % 256) as u8, 120])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
 }
 
 pub fn code(e: &AppError) -> &str {
     match e {
         AppError::Conflict { code, .. } => code,
         AppError::Invalid(d) => d.code(),
+        AppError::Unprocessable { code, .. } => code,
         AppError::NotFound => "not_found",
         _ => "other",
     }

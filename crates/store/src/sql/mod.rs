@@ -8,7 +8,9 @@ mod decode;
 mod listings;
 mod money;
 mod providers;
+mod reviews;
 mod store_impl;
+mod visits;
 
 use std::str::FromStr;
 

@@ -14,7 +14,9 @@ pub mod me;
 pub mod orders;
 pub mod pay;
 pub mod providers;
+pub mod reviews;
 pub mod search;
+pub mod visits;
 
 use axum::{
     Json,
@@ -51,10 +53,13 @@ use crate::access::{Access, Routes};
         orders::slots, orders::my_orders, orders::place, orders::get, orders::cancel_preview, orders::cancel,
         orders::reschedule, orders::no_show, orders::simulate_pay, orders::advance_clock,
         pay::pay, pay::confirm, pay::start, pay::complete, pay::notify,
+        visits::visit, visits::check_in, visits::service_code, visits::tick, visits::check_out, visits::photo,
         earnings::earnings, earnings::put_payout_account, earnings::withdraw, earnings::dashboard,
         search::search, search::suggestions, search::clear_history, search::set_pinned, search::synonyms, search::add_synonyms, search::delete_synonyms,
         finance::trial_balance, finance::order_ledger, finance::account_ledger, finance::withdrawals, finance::approve_withdrawal, finance::reject_withdrawal,
         finance::refund, finance::commission_rules, finance::save_commission_rule, finance::reconciliations, finance::reconcile,
+        reviews::create, reviews::panel, reviews::reply, reviews::report, reviews::provider_reviews, reviews::listing_reviews,
+        reviews::rate_customer, reviews::queue, reviews::decide,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&BearerAuth),
@@ -65,6 +70,7 @@ use crate::access::{Access, Routes};
         (name = "providers", description = "Provider onboarding and profiles"),
         (name = "listings", description = "Service listings"),
         (name = "orders", description = "Availability, slots and orders"),
+        (name = "reviews", description = "Reviews of confirmed orders, replies, reports, ratings of customers"),
         (name = "earnings", description = "A provider's earnings, payout account and withdrawals"),
         (name = "admin", description = "Operator console (staff permissions required)"),
         (name = "finance", description = "Operator finance console: ledger, withdrawals, refunds, commission, reconciliation (finance.manage)"),
@@ -100,7 +106,9 @@ pub fn routes(r: Routes) -> Routes {
     let r = search::routes(r);
     let r = orders::routes(r);
     let r = pay::routes(r);
+    let r = visits::routes(r);
     let r = earnings::routes(r);
+    let r = reviews::routes(r);
     let r = finance::routes(r);
     admin::routes(r)
 }

@@ -95,19 +95,23 @@ pub async fn confirm(
     idempotency::run(&state, &actor, &headers, &print, run).await
 }
 
-/// The provider starts an accepted job (from an hour before its start).
+/// The provider starts an accepted job (from an hour before its start): the same check-in as
+/// `/check-in`, with the phone's position (and a reason farther than 200 m).
 #[utoipa::path(post, path = "/api/v1/provider/orders/{id}/start", tag = "orders", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = linli_app::visits::CheckInForm,
     responses((status = 200, body = OrderView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn start(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     ApiPath(id): ApiPath<OrderId>,
+    crate::extract::ApiJson(form): crate::extract::ApiJson<linli_app::visits::CheckInForm>,
 ) -> ApiResult<Json<OrderView>> {
-    Ok(Json(state.app.start_service(&actor, id).await?))
+    Ok(Json(state.app.start_service(&actor, id, &form).await?))
 }
 
-/// The provider marks a job in service as done; the customer confirms it (or it is confirmed
-/// for them after seven days).
+/// The provider marks a job in service as done (the same check-out as `/check-out`: 422
+/// `checklist_incomplete` while a checklist item or photo is missing); the customer confirms
+/// it (or it is confirmed for them after seven days).
 #[utoipa::path(post, path = "/api/v1/provider/orders/{id}/complete", tag = "orders", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 200, body = OrderView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn complete(

@@ -310,7 +310,7 @@ async fn delete_address(
 
 /// Folders whose files are public. Provider documents live elsewhere and are served only to
 /// their owner and reviewers (`/documents/{id}`).
-pub const PUBLIC_FOLDERS: [&str; 2] = ["avatars/", "listings/"];
+pub const PUBLIC_FOLDERS: [&str; 3] = ["avatars/", "listings/", "reviews/"];
 
 async fn file(State(state): State<AppState>, Path(name): Path<String>) -> Response {
     let Some(kind) = ImageKind::from_name(&name) else {

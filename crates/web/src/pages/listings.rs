@@ -326,6 +326,7 @@ struct Detail {
     chosen: String,
     coverage: Option<linli_app::areas::Coverage>,
     favourite: bool,
+    rl: super::reviews::ReviewList,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -339,7 +340,9 @@ async fn detail(
     p: Page,
     PagePath(id): PagePath<ListingId>,
     Query(q): Query<PlaceQuery>,
+    Query(rq): Query<super::reviews::ReviewParams>,
 ) -> Response {
+    let rq = rq.query();
     let actor = p.actor();
     let l = match state.app.listing(&actor, id).await {
         Ok(l) => l,
@@ -377,6 +380,10 @@ async fn detail(
         .map(|d| (d.code, if p.is_en() { d.name_en } else { d.name }))
         .collect();
     let favourite = state.app.is_favourite(&actor, id).await.unwrap_or(false);
+    let Ok(rv) = state.app.listing_reviews(id, &rq).await else {
+        return super::errors::page_with(p, StatusCode::NOT_FOUND);
+    };
+    let rl = super::reviews::ReviewList::new(rv, format!("/services/{id}"), &rq);
     render(&Detail {
         p,
         l,
@@ -386,6 +393,7 @@ async fn detail(
         chosen,
         coverage,
         favourite,
+        rl,
     })
 }
 

@@ -17,6 +17,7 @@ pub mod listings;
 pub mod orders;
 pub mod pro;
 pub mod providers;
+pub mod reviews;
 pub mod search;
 
 use std::sync::Arc;
@@ -277,6 +278,7 @@ pub fn routes(r: Routes, dev_mode: bool) -> Routes {
     let r = search::routes(r);
     let r = orders::routes(r);
     let r = earnings::routes(r);
+    let r = reviews::routes(r);
     if dev_mode { dev::routes(r) } else { r }
 }
 

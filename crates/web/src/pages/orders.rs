@@ -9,10 +9,12 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use linli_app::{
+    AppError,
     listings::ListingView,
     money::PayStart,
     orders::{CancelPreview, Choice, OrderForm, OrderView, ScheduleForm, ScheduleView, Slots},
     profile::AddressView,
+    visits::{CheckInForm, ServiceCodeForm, VisitView},
 };
 use linli_domain::{
     ids::{ListingId, OrderId},
@@ -43,6 +45,19 @@ pub fn routes(r: Routes) -> Routes {
         .post("/pro/orders/{id}/answer", Access::Member, answer)
         .post("/pro/orders/{id}/start", Access::Member, start)
         .post("/pro/orders/{id}/complete", Access::Member, complete)
+        .post("/pro/orders/{id}/code", Access::Member, service_code)
+        .get(
+            "/orders/{id}/visit-photos/{file}",
+            Access::Member,
+            visit_photo,
+        )
+        .upload(
+            axum::http::Method::POST,
+            "/pro/orders/{id}/checklist/{index}",
+            Access::Member,
+            linli_app::files::PHOTO.max_bytes + 64 * 1024,
+            tick,
+        )
         .get("/pro/schedule", Access::Member, schedule_page)
         .post("/pro/schedule", Access::Member, save_schedule)
         .get("/messages", Access::Member, messages)
@@ -230,6 +245,10 @@ struct Detail {
     o: OrderView,
     /// Minutes left to pay (pending payment) or to accept (awaiting acceptance).
     minutes_left: Option<i64>,
+    /// The visit (from acceptance on).
+    v: Option<VisitView>,
+    /// The customer's service code as an inline SVG QR code.
+    qr: Option<String>,
 }
 
 impl Detail {
@@ -251,10 +270,24 @@ async fn detail(
     match state.app.order_view(&p.actor(), id).await {
         Ok(o) => {
             let left = minutes_left(&state, o.pay_deadline_ms.or(o.accept_deadline_ms));
+            let v = if matches!(
+                o.status.as_str(),
+                "accepted" | "in_service" | "completed" | "confirmed"
+            ) {
+                state.app.visit_view(&p.actor(), id).await.ok()
+            } else {
+                None
+            };
+            let qr = v
+                .as_ref()
+                .and_then(|v| v.service_code.as_deref())
+                .and_then(qr_svg);
             render(&Detail {
                 p,
                 minutes_left: left,
                 o,
+                v,
+                qr,
             })
         }
         Err(_) => super::errors::page_with(p, StatusCode::NOT_FOUND),
@@ -337,7 +370,18 @@ async fn start(
     PageForm(f): PageForm<Pairs>,
 ) -> Response {
     let back = provider_back(&f, id);
-    match state.app.start_service(&p.actor(), id).await {
+    let micro = |k: &str| {
+        let v: f64 = get(&f, k).trim().parse().ok()?;
+        // Degrees from the browser's geolocation, to micro-degrees.
+        #[allow(clippy::cast_possible_truncation)]
+        v.is_finite().then(|| (v * 1e6).round() as i64)
+    };
+    let form = CheckInForm {
+        lat_micro: micro("lat"),
+        lng_micro: micro("lng"),
+        reason: get(&f, "reason").to_owned(),
+    };
+    match state.app.start_service(&p.actor(), id, &form).await {
         Ok(_) => redirect_flash(&state, &back, false, "flash.order_started"),
         Err(e) => redirect_error(&state, &back, &e),
     }
@@ -352,6 +396,87 @@ async fn complete(
     let back = provider_back(&f, id);
     match state.app.complete_order(&p.actor(), id).await {
         Ok(_) => redirect_flash(&state, &back, false, "flash.order_completed"),
+        Err(e) => redirect_error(&state, &back, &e),
+    }
+}
+
+/// The customer's service code as a QR code (inline SVG), `None` if it cannot be encoded.
+fn qr_svg(code: &str) -> Option<String> {
+    let qr = qrcode::QrCode::new(code.as_bytes()).ok()?;
+    Some(
+        qr.render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(140, 140)
+            .build(),
+    )
+}
+
+/// A visit photo, to the order's two sides only.
+async fn visit_photo(
+    State(state): State<AppState>,
+    p: Page,
+    PagePath((id, file)): PagePath<(OrderId, String)>,
+) -> Response {
+    match state.app.visit_photo(&p.actor(), id, &file).await {
+        Ok((bytes, kind)) => (
+            [
+                (header::CONTENT_TYPE, kind.mime()),
+                (header::CACHE_CONTROL, "private, max-age=3600"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn service_code(
+    State(state): State<AppState>,
+    p: Page,
+    PagePath(id): PagePath<OrderId>,
+    PageForm(f): PageForm<Pairs>,
+) -> Response {
+    let back = format!("/orders/{id}");
+    let form = ServiceCodeForm {
+        code: get(&f, "code").to_owned(),
+    };
+    match state.app.enter_service_code(&p.actor(), id, &form).await {
+        Ok(_) => redirect_flash(&state, &back, false, "flash.service_code_ok"),
+        Err(e) => redirect_error(&state, &back, &e),
+    }
+}
+
+/// Ticks a checklist item, with the photo from the form's `photo` file field.
+async fn tick(
+    State(state): State<AppState>,
+    p: Page,
+    PagePath((id, index)): PagePath<(OrderId, i64)>,
+    mp: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let back = format!("/orders/{id}");
+    let Ok(mut mp) = mp else {
+        return redirect_error(&state, &back, &AppError::BadUpload("not a file upload"));
+    };
+    let mut photo = None;
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) if field.name() == Some("photo") => match field.bytes().await {
+                Ok(b) if !b.is_empty() => photo = Some(b.to_vec()),
+                Ok(_) => {}
+                Err(_) => {
+                    let e = AppError::BadUpload("the upload is too large (max 10 MB per photo)");
+                    return redirect_error(&state, &back, &e);
+                }
+            },
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(_) => {
+                let e = AppError::BadUpload("the form could not be read");
+                return redirect_error(&state, &back, &e);
+            }
+        }
+    }
+    match state.app.tick_checklist(&p.actor(), id, index, photo).await {
+        Ok(_) => redirect_flash(&state, &back, false, "flash.checklist_ticked"),
         Err(e) => redirect_error(&state, &back, &e),
     }
 }

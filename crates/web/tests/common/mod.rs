@@ -151,6 +151,69 @@ impl TestApp {
             .await
     }
 
+    /// POSTs raw bytes (a photo) with a bearer token.
+    pub async fn upload(&self, path: &str, token: &str, bytes: Vec<u8>) -> Reply {
+        let req = Request::post(path)
+            .header(header::CONTENT_TYPE, "image/png")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::from(bytes))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Checks the provider in at the order's address over the API.
+    pub async fn check_in(&self, id: &str, provider: &str) -> Reply {
+        let o = self
+            .app
+            .store
+            .order(id.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        self.json(
+            "POST",
+            &format!("/api/v1/provider/orders/{id}/check-in"),
+            Some(provider),
+            serde_json::json!({"lat_micro": o.lat_micro, "lng_micro": o.lng_micro}),
+        )
+        .await
+    }
+
+    /// Over the API: the provider enters the customer's service code and works through the
+    /// checklist (a photo where one is required).
+    pub async fn work_visit(&self, id: &str, provider: &str, customer: &str) {
+        let v = self
+            .get(&format!("/api/v1/orders/{id}/visit"), Some(customer))
+            .await;
+        assert_eq!(v.status, StatusCode::OK, "{}", v.body);
+        let code = v.json()["service_code"].as_str().unwrap().to_owned();
+        let r = self
+            .json(
+                "POST",
+                &format!("/api/v1/provider/orders/{id}/service-code"),
+                Some(provider),
+                serde_json::json!({ "code": code }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        for item in r.json()["checklist"].as_array().unwrap() {
+            let index = item["index"].as_i64().unwrap();
+            let photo = if item["photo_required"] == true {
+                tiny_png()
+            } else {
+                Vec::new()
+            };
+            let r = self
+                .upload(
+                    &format!("/api/v1/provider/orders/{id}/checklist/{index}"),
+                    provider,
+                    photo,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        }
+    }
+
     pub async fn raw(
         &self,
         method: &str,
@@ -307,4 +370,13 @@ impl<'a> Browser<'a> {
         )
         .await
     }
+}
+
+/// A real 2×2 opaque PNG.
+pub fn tiny_png() -> Vec<u8> {
+    base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg==",
+    )
+    .unwrap()
 }
