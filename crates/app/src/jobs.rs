@@ -51,6 +51,7 @@ impl JobRunner {
                 Arc::new(crate::money::AutoConfirm),
                 Arc::new(crate::money::Reconcile),
                 Arc::new(crate::reviews::DefaultReviews),
+                Arc::new(crate::after_sale::AutoAccept),
             ],
         )
     }

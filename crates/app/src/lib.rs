@@ -3,8 +3,10 @@
 
 pub mod actor;
 pub mod admin;
+pub mod after_sale;
 pub mod areas;
 pub mod auth;
+pub mod complaints;
 pub mod crypto;
 pub mod dashboard;
 pub mod error;
@@ -16,6 +18,7 @@ pub mod money;
 pub mod orders;
 pub mod profile;
 pub mod providers;
+pub mod reliability;
 pub mod reviews;
 pub mod search;
 pub mod seed;

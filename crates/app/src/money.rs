@@ -1299,6 +1299,21 @@ impl App {
             }
             .into());
         }
+        self.refund_order(&o, amount, &reason, "operator").await
+    }
+
+    /// Refunds `amount_fen` of the paid order `o`: from escrow before release; after release
+    /// taken back from the provider and from the commission at the captured rate. The refund
+    /// itself is submitted by a job; `actor` names who did it on the order's timeline.
+    pub(crate) async fn refund_order(
+        &self,
+        o: &OrderRow,
+        amount_fen: i64,
+        reason: &str,
+        actor: &str,
+    ) -> AppResult<()> {
+        let amount = amount_fen;
+        let reason = reason.to_owned();
         if amount <= 0 || o.paid_fen <= 0 {
             return Err(DomainError::InvalidPrice.into());
         }
@@ -1349,7 +1364,7 @@ impl App {
                     message: "the refund is more than the order still holds",
                 });
             }
-            let c = order_commission(&o);
+            let c = order_commission(o);
             let back = c.given_back(Money::from_fen(kept), Money::from_fen(kept - amount));
             let settled = entries.iter().any(|e| e.kind == EntryKind::Settle.as_str());
             let provider_account = if settled {
@@ -1367,14 +1382,14 @@ impl App {
                 .build()?
         };
         fx.entries.push(entry);
-        self.add_refund(&o, &no, amount, &reason, &mut fx).await?;
+        self.add_refund(o, &no, amount, &reason, &mut fx).await?;
         let status = o.status.clone();
         let change = linli_store::OrderChange {
             id: o.id,
             from: &status,
             to: &status,
             action: "refunded",
-            actor: "operator",
+            actor,
             note: &format!("{} {}", yuan(amount), reason),
             accept_deadline: None,
             amounts: None,

@@ -110,6 +110,14 @@ typed_id!(
     /// A customer's review of an order.
     ReviewId
 );
+typed_id!(
+    /// A customer's after-sale request (售后) on an order.
+    AfterSaleId
+);
+typed_id!(
+    /// A customer's complaint ticket.
+    ComplaintId
+);
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@ pub mod account;
 pub mod address;
 pub mod area;
 pub mod booking;
+pub mod complaint;
 pub mod district;
 pub mod error;
 pub mod ids;

@@ -21,11 +21,13 @@ pub enum Permission {
     IdentityReveal,
     /// Finance: ledger, withdrawals, refunds, commission rules, reconciliation.
     FinanceManage,
+    /// Handle customer complaints: internal notes, public replies, status changes.
+    ComplaintsHandle,
 }
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         Self::ConsoleAccess,
         Self::UsersView,
         Self::UsersManage,
@@ -34,6 +36,7 @@ impl Permission {
         Self::ContentReview,
         Self::IdentityReveal,
         Self::FinanceManage,
+        Self::ComplaintsHandle,
     ];
 
     /// Stored and API name.
@@ -47,6 +50,7 @@ impl Permission {
             Self::ContentReview => "content.review",
             Self::IdentityReveal => "identity.reveal",
             Self::FinanceManage => "finance.manage",
+            Self::ComplaintsHandle => "complaints.handle",
         }
     }
 

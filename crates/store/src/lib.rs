@@ -5,7 +5,9 @@
 //! Backend differences live in a few named places inside `sql/`: connection pragmas, how a
 //! write transaction begins, and how jobs are claimed.
 
+pub mod after_sale;
 pub mod bookings;
+pub mod complaints;
 pub mod listings;
 pub mod money;
 pub mod providers;
@@ -14,8 +16,10 @@ pub mod rows;
 pub mod sql;
 pub mod visits;
 
+pub use after_sale::*;
 use async_trait::async_trait;
 pub use bookings::*;
+pub use complaints::*;
 use linli_domain::{
     ids::{AddressId, JobId, RoleId, SessionId, UserId},
     sms::SendRefusal,
@@ -102,6 +106,8 @@ pub trait Store:
     + MoneyStore
     + VisitStore
     + ReviewStore
+    + AfterSaleStore
+    + ComplaintStore
     + Send
     + Sync
     + 'static

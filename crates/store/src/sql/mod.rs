@@ -3,7 +3,9 @@
 //! ([`connect`]), how write transactions begin ([`SqlStore::write_tx`]) and job claiming
 //! (`store_impl.rs`, `claim_jobs`).
 
+mod after_sale;
 mod bookings;
+mod complaints;
 mod decode;
 mod listings;
 mod money;

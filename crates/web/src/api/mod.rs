@@ -2,10 +2,12 @@
 //! at `/api/v1/openapi.json`, and the docs UI at `/api/docs`.
 
 pub mod admin;
+pub mod after_sale;
 pub mod areas;
 pub mod auth;
 pub mod catalog;
 pub mod categories;
+pub mod complaints;
 pub mod discover;
 pub mod earnings;
 pub mod finance;
@@ -54,12 +56,16 @@ use crate::access::{Access, Routes};
         orders::reschedule, orders::no_show, orders::simulate_pay, orders::advance_clock,
         pay::pay, pay::confirm, pay::start, pay::complete, pay::notify,
         visits::visit, visits::check_in, visits::service_code, visits::tick, visits::check_out, visits::photo,
+        after_sale::open, after_sale::of_order, after_sale::get, after_sale::answer, after_sale::counter,
+        after_sale::escalate, after_sale::photo, after_sale::queue, after_sale::evidence, after_sale::decide,
         earnings::earnings, earnings::put_payout_account, earnings::withdraw, earnings::dashboard,
         search::search, search::suggestions, search::clear_history, search::set_pinned, search::synonyms, search::add_synonyms, search::delete_synonyms,
         finance::trial_balance, finance::order_ledger, finance::account_ledger, finance::withdrawals, finance::approve_withdrawal, finance::reject_withdrawal,
         finance::refund, finance::commission_rules, finance::save_commission_rule, finance::reconciliations, finance::reconcile,
         reviews::create, reviews::panel, reviews::reply, reviews::report, reviews::provider_reviews, reviews::listing_reviews,
         reviews::rate_customer, reviews::queue, reviews::decide,
+        complaints::file, complaints::mine, complaints::get, complaints::queue, complaints::admin_get,
+        complaints::note, complaints::status, complaints::reliability,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&BearerAuth),
@@ -70,7 +76,9 @@ use crate::access::{Access, Routes};
         (name = "providers", description = "Provider onboarding and profiles"),
         (name = "listings", description = "Service listings"),
         (name = "orders", description = "Availability, slots and orders"),
+        (name = "after-sale", description = "After-sale requests (售后): refunds, re-service, counter-offers, arbitration (operators: finance.manage)"),
         (name = "reviews", description = "Reviews of confirmed orders, replies, reports, ratings of customers"),
+        (name = "complaints", description = "Complaint tickets (customers; operators with complaints.handle) and provider reliability"),
         (name = "earnings", description = "A provider's earnings, payout account and withdrawals"),
         (name = "admin", description = "Operator console (staff permissions required)"),
         (name = "finance", description = "Operator finance console: ledger, withdrawals, refunds, commission, reconciliation (finance.manage)"),
@@ -107,8 +115,10 @@ pub fn routes(r: Routes) -> Routes {
     let r = orders::routes(r);
     let r = pay::routes(r);
     let r = visits::routes(r);
+    let r = after_sale::routes(r);
     let r = earnings::routes(r);
     let r = reviews::routes(r);
+    let r = complaints::routes(r);
     let r = finance::routes(r);
     admin::routes(r)
 }

@@ -6,8 +6,10 @@ pub mod account;
 pub mod admin;
 pub mod admin_finance;
 pub mod admin_providers;
+pub mod after_sale;
 pub mod areas;
 pub mod auth;
+pub mod complaints;
 pub mod dev;
 pub mod discover;
 pub mod earnings;
@@ -279,6 +281,8 @@ pub fn routes(r: Routes, dev_mode: bool) -> Routes {
     let r = orders::routes(r);
     let r = earnings::routes(r);
     let r = reviews::routes(r);
+    let r = after_sale::routes(r);
+    let r = complaints::routes(r);
     if dev_mode { dev::routes(r) } else { r }
 }
 

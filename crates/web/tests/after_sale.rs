@@ -1,0 +1,481 @@
+//! After-sale over HTTP on SQLite and PostgreSQL: a request with a photo (multipart), the
+//! provider's rejection, escalation and an operator's 30 % award; bad input (another's order, a
+//! second open request, an award above the amount paid, a request after the window, no
+//! permission) gets a clear 4xx with `{code, message}` and changes nothing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code
+
+mod common;
+
+use axum::{
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+use common::{Reply, TestApp, tiny_png};
+use linli_app::{
+    Actor,
+    orders::{Choice, OrderForm, ScheduleForm},
+    profile::AddressFields,
+    visits::{CheckInForm, ServiceCodeForm},
+};
+use linli_domain::{
+    ids::OrderId,
+    ledger::Account,
+    time::{Clock, DAY_MS, Day, MINUTE_MS},
+};
+use linli_store::TokenKind;
+use linli_testkit::{TestDb, backend_test};
+use serde_json::json;
+
+const BOUNDARY: &str = "linliAfterSaleBoundary";
+
+fn multipart(fields: &[(&str, &str)], photos: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for _ in 0..photos {
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"p.png\"\r\nContent-Type: image/png\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(&tiny_png());
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+async fn actor(t: &TestApp, phone: &str) -> Actor {
+    let u = t.app.store.user_by_phone(phone).await.unwrap().unwrap();
+    let s = t.app.start_web_session(u.id).await.unwrap();
+    t.app
+        .authenticate(&s.secret, TokenKind::Session)
+        .await
+        .unwrap()
+}
+
+/// Demo data and two orders of the demo provider for the first demo customer, one taken to
+/// `confirmed` and one left `completed`. Returns `(confirmed, completed, provider id)`.
+async fn two_orders(t: &TestApp) -> (OrderId, OrderId, String) {
+    linli_app::seed::seed_demo(&t.app).await.unwrap();
+    let customer = actor(t, linli_app::seed::DEMO_CUSTOMERS[0].0).await;
+    let provider = actor(t, linli_app::seed::DEMO_PROVIDER_PHONE).await;
+    let p = t
+        .app
+        .store
+        .provider_by_user(provider.member().unwrap().id)
+        .await
+        .unwrap()
+        .unwrap();
+    let district = t
+        .app
+        .store
+        .service_areas(p.id)
+        .await
+        .unwrap()
+        .iter()
+        .find_map(|a| a.districts.first().cloned())
+        .unwrap();
+    let address = t
+        .app
+        .save_address(
+            &customer,
+            None,
+            &AddressFields {
+                district_code: district,
+                detail: "幸福路 8 号".into(),
+                contact_name: "王小明".into(),
+                contact_phone: "13912345678".into(),
+                is_default: true,
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let listing = t
+        .app
+        .store
+        .listings_of(p.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|l| l.status == "published")
+        .min_by_key(|l| {
+            if l.unit == "hour" {
+                l.min_units * 60
+            } else {
+                l.minutes
+            }
+        })
+        .unwrap();
+    let mut weekly = vec!["08:00-22:00".to_owned(); 6];
+    weekly.push(String::new());
+    t.app
+        .save_schedule(
+            &provider,
+            &ScheduleForm {
+                weekly,
+                exceptions: String::new(),
+                capacity: 2,
+                min_notice_min: 120,
+                horizon_days: 14,
+                buffer_min: 0,
+            },
+        )
+        .await
+        .unwrap();
+    let mut day = Day::of(t.clock.now()).plus_days(2);
+    while day.weekday_index() == 6 {
+        day = day.plus_days(1);
+    }
+    let mut ids = Vec::new();
+    for time in ["09:00", "14:00"] {
+        let o = t
+            .app
+            .place_order(
+                &customer,
+                &OrderForm {
+                    listing: listing.id.to_string(),
+                    choice: Choice::default(),
+                    address: address.clone(),
+                    date: day.to_string(),
+                    time: time.into(),
+                    note: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        let id: OrderId = o.id.parse().unwrap();
+        t.app.mark_paid(id).await.unwrap();
+        if t.app.store.order(id).await.unwrap().unwrap().status == "awaiting_acceptance" {
+            t.app.answer_order(&provider, id, true, "").await.unwrap();
+        }
+        ids.push(id);
+    }
+    for &id in &ids {
+        let o = t.app.store.order(id).await.unwrap().unwrap();
+        let now = t.clock.now().0;
+        if o.start_at.0 - 30 * MINUTE_MS > now {
+            t.clock.advance_ms(o.start_at.0 - 30 * MINUTE_MS - now);
+        }
+        t.app
+            .start_service(
+                &provider,
+                id,
+                &CheckInForm {
+                    lat_micro: Some(o.lat_micro),
+                    lng_micro: Some(o.lng_micro),
+                    reason: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        if let Some(code) = t.app.visit_view(&customer, id).await.unwrap().service_code {
+            t.app
+                .enter_service_code(&provider, id, &ServiceCodeForm { code })
+                .await
+                .unwrap();
+        }
+        let visit = t.app.visit_view(&provider, id).await.unwrap();
+        for item in visit.checklist.iter().filter(|i| !i.done) {
+            let photo = item.photo_required.then(tiny_png);
+            t.app
+                .tick_checklist(&provider, id, item.index, photo)
+                .await
+                .unwrap();
+        }
+        t.app.complete_order(&provider, id).await.unwrap();
+    }
+    t.app.confirm_order(&customer, ids[0]).await.unwrap();
+    (ids[0], ids[1], p.id.to_string())
+}
+
+async fn open_request(
+    t: &TestApp,
+    id: OrderId,
+    token: &str,
+    fields: &[(&str, &str)],
+    photos: usize,
+) -> Reply {
+    let req = Request::post(format!("/api/v1/orders/{id}/after-sales"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from(multipart(fields, photos)))
+        .unwrap();
+    t.send(req).await
+}
+
+async fn token(t: &TestApp, phone: &str) -> String {
+    t.login(phone, linli_app::seed::DEMO_PASSWORD).await
+}
+
+backend_test!(
+    an_after_sale_goes_from_request_to_an_operators_thirty_percent_award_over_http,
+    |db: TestDb| async move {
+        let t = TestApp::with_sandbox_payments(db).await;
+        let (confirmed, _completed, _) = two_orders(&t).await;
+        let customer = token(&t, linli_app::seed::DEMO_CUSTOMERS[0].0).await;
+        let provider = token(&t, linli_app::seed::DEMO_PROVIDER_PHONE).await;
+        let admin = token(&t, "13800000000").await;
+        let paid = t
+            .app
+            .store
+            .order(confirmed)
+            .await
+            .unwrap()
+            .unwrap()
+            .paid_fen;
+
+        let r = open_request(
+            &t,
+            confirmed,
+            &customer,
+            &[("kind", "full_refund"), ("reason", "没有打扫干净")],
+            1,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let req = r.json();
+        let rid = req["id"].as_str().unwrap().to_owned();
+        assert_eq!(req["status"], "pending");
+        assert_eq!(req["amount_fen"], paid);
+        // The photo is served to the customer, not to another customer.
+        let url = req["photos"][0]["url"].as_str().unwrap().to_owned();
+        let r = t.get(&format!("/api/v1{url}"), Some(&customer)).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let other = token(&t, linli_app::seed::DEMO_CUSTOMERS[1].0).await;
+        let r = t.get(&format!("/api/v1{url}"), Some(&other)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+        // Another customer cannot open one on this order; a second open request is refused.
+        let r = open_request(
+            &t,
+            confirmed,
+            &other,
+            &[("kind", "full_refund"), ("reason", "x")],
+            0,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = t
+            .json(
+                "POST",
+                &format!("/api/v1/orders/{confirmed}/after-sales"),
+                Some(&customer),
+                json!({"kind": "reservice", "reason": "再来一次"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert_eq!(r.code(), "after_sale_open");
+        assert!(r.json()["message"].is_string());
+
+        let r = t
+            .json(
+                "POST",
+                &format!("/api/v1/provider/after-sales/{rid}/answer"),
+                Some(&provider),
+                json!({"action": "reject", "note": "已按标准完成"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["status"], "rejected");
+        let r = t
+            .json(
+                "POST",
+                &format!("/api/v1/after-sales/{rid}/escalate"),
+                Some(&customer),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+        // The customer may not arbitrate; the operator sees the evidence.
+        let r = t
+            .json(
+                "POST",
+                &format!("/api/v1/admin/after-sales/{rid}/decision"),
+                Some(&customer),
+                json!({"outcome": "full_refund"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = t
+            .get(&format!("/api/v1/admin/after-sales/{rid}"), Some(&admin))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let ev = r.json();
+        assert!(ev["checkin_at"].is_i64());
+        assert!(!ev["timeline"].as_array().unwrap().is_empty());
+        let r = t
+            .get("/api/v1/admin/after-sales?status=escalated", Some(&admin))
+            .await;
+        assert_eq!(r.json().as_array().unwrap().len(), 1);
+
+        // An award above the amount paid changes nothing.
+        let r = t
+            .json(
+                "POST",
+                &format!("/api/v1/admin/after-sales/{rid}/decision"),
+                Some(&admin),
+                json!({"outcome": "partial", "percent": "120"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.code(), "award_too_large");
+        let refund_payable = |t: &TestApp| {
+            let store = t.app.store.clone();
+            async move {
+                Account::RefundPayable.owed(
+                    store
+                        .account_balance(&Account::RefundPayable.key())
+                        .await
+                        .unwrap(),
+                )
+            }
+        };
+        assert_eq!(refund_payable(&t).await, 0);
+
+        let r = t
+            .json(
+                "POST",
+                &format!("/api/v1/admin/after-sales/{rid}/decision"),
+                Some(&admin),
+                json!({"outcome": "partial", "percent": "30", "note": "部分未完成"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["award_fen"], paid * 30 / 100);
+        assert_eq!(refund_payable(&t).await, paid * 30 / 100);
+        let r = t
+            .json(
+                "POST",
+                &format!("/api/v1/admin/after-sales/{rid}/decision"),
+                Some(&admin),
+                json!({"outcome": "partial", "percent": "30"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert_eq!(r.code(), "not_escalated");
+        assert_eq!(refund_payable(&t).await, paid * 30 / 100, "decided once");
+    }
+);
+
+backend_test!(
+    an_after_sale_request_after_the_window_is_refused,
+    |db: TestDb| async move {
+        let t = TestApp::with_sandbox_payments(db).await;
+        let (_, completed, _) = two_orders(&t).await;
+        t.clock.advance_ms(8 * DAY_MS);
+        let customer = token(&t, linli_app::seed::DEMO_CUSTOMERS[0].0).await;
+        let r = t
+            .json(
+                "POST",
+                &format!("/api/v1/orders/{completed}/after-sales"),
+                Some(&customer),
+                json!({"kind": "full_refund", "reason": "太晚了"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.code(), "after_sale_window_closed");
+        let r = t
+            .get(
+                &format!("/api/v1/orders/{completed}/after-sales"),
+                Some(&customer),
+            )
+            .await;
+        assert_eq!(r.json().as_array().unwrap().len(), 0);
+    }
+);
+
+backend_test!(
+    the_order_page_panel_and_the_admin_pages_show_the_request,
+    |db: TestDb| async move {
+        let t = TestApp::with_sandbox_payments(db).await;
+        let (confirmed, _, _) = two_orders(&t).await;
+        let pw = linli_app::seed::DEMO_PASSWORD;
+        let mut b = common::Browser::new(&t);
+        b.login(linli_app::seed::DEMO_CUSTOMERS[0].0, pw).await;
+        let r = b.get(&format!("/orders/{confirmed}")).await;
+        assert!(r.body.contains("order-after-sale-slot"), "{}", r.body);
+        let r = b.get(&format!("/orders/{confirmed}/after-sale")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(
+            r.body.contains("after-sale-form"),
+            "the customer can open a request"
+        );
+        let customer = token(&t, linli_app::seed::DEMO_CUSTOMERS[0].0).await;
+        let r = open_request(
+            &t,
+            confirmed,
+            &customer,
+            &[("kind", "reservice"), ("reason", "地板没拖")],
+            1,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let rid = r.json()["id"].as_str().unwrap().to_owned();
+        let r = b.get(&format!("/orders/{confirmed}/after-sale")).await;
+        assert!(r.body.contains("待商家答复"), "{}", r.body);
+        assert!(
+            !r.body.contains("after-sale-form"),
+            "one open request per order"
+        );
+
+        let mut pro = common::Browser::new(&t);
+        pro.login(linli_app::seed::DEMO_PROVIDER_PHONE, pw).await;
+        let r = pro.get(&format!("/orders/{confirmed}/after-sale")).await;
+        assert!(
+            r.body.contains("after-sale-answer"),
+            "the provider can answer"
+        );
+
+        let mut admin = common::Browser::new(&t);
+        admin.login("13800000000", pw).await;
+        let provider = token(&t, linli_app::seed::DEMO_PROVIDER_PHONE).await;
+        t.json(
+            "POST",
+            &format!("/api/v1/provider/after-sales/{rid}/answer"),
+            Some(&provider),
+            json!({"action": "reject", "note": "已完成"}),
+        )
+        .await;
+        t.json(
+            "POST",
+            &format!("/api/v1/after-sales/{rid}/escalate"),
+            Some(&customer),
+            json!({}),
+        )
+        .await;
+        let r = admin.get("/admin/after-sales").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains(&rid), "{}", r.body);
+        let r = admin.get(&format!("/admin/after-sales/{rid}")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("evidence-checkin"));
+        assert!(r.body.contains("after-sale-decision"));
+        let csrf = admin.csrf(&format!("/admin/after-sales/{rid}")).await;
+        let r = admin
+            .post_form(
+                &format!("/admin/after-sales/{rid}/decision"),
+                &[("_csrf", &csrf), ("outcome", "reservice")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let v = t
+            .get(&format!("/api/v1/after-sales/{rid}"), Some(&customer))
+            .await
+            .json();
+        assert_eq!(v["outcome"], "reservice");
+        // A customer cannot open the admin pages.
+        let r = b.get(&format!("/admin/after-sales/{rid}")).await;
+        assert_ne!(r.status, StatusCode::OK);
+    }
+);
