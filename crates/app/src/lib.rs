@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod dashboard;
 pub mod error;
 pub mod files;
+pub mod guarantee;
 pub mod jobs;
 pub mod limiter;
 pub mod listings;

@@ -127,6 +127,12 @@ pub struct MoneyConfig {
     pub withdraw_fee_min_fen: i64,
     /// An unpaid payment is queried back from the provider after this.
     pub query_after_ms: i64,
+    /// The slice of each commission set aside for the 先行赔付 fund, basis points.
+    pub guarantee_bps: i64,
+    /// The largest 先行赔付 claim, 分.
+    pub guarantee_cap_fen: i64,
+    /// A 先行赔付 claim must come within this of completion.
+    pub guarantee_window_ms: i64,
 }
 
 impl Default for MoneyConfig {
@@ -142,6 +148,9 @@ impl Default for MoneyConfig {
             withdraw_fee_bps: 10,
             withdraw_fee_min_fen: 100,
             query_after_ms: 2 * MINUTE_MS,
+            guarantee_bps: 1_000,
+            guarantee_cap_fen: 500_000,
+            guarantee_window_ms: 14 * DAY_MS,
         }
     }
 }
@@ -1136,6 +1145,7 @@ impl App {
             return Ok(());
         }
         let (share, commission) = order_commission(o).split(Money::from_fen(held));
+        let fund = Commission::fund_slice(commission, self.config.money.guarantee_bps);
         fx.entries.push(
             Entry::builder(EntryKind::Release)
                 .order(o.id)
@@ -1143,7 +1153,11 @@ impl App {
                 .memo(format!("佣金 {}", order_commission(o).label()))
                 .debit(Account::Escrow(o.id), Money::from_fen(held))
                 .credit(Account::ProviderPending(o.provider_id), share)
-                .credit(Account::CommissionRevenue, commission)
+                .credit(
+                    Account::CommissionRevenue,
+                    Money::from_fen(commission.fen() - fund.fen()),
+                )
+                .credit(Account::GuaranteeFund, fund)
                 .build()?,
         );
         fx.jobs.push(self.settle_job(o.id));
@@ -1366,6 +1380,13 @@ impl App {
             }
             let c = order_commission(o);
             let back = c.given_back(Money::from_fen(kept), Money::from_fen(kept - amount));
+            // The fund gives back its slice of the commission given back, so refunding
+            // everything in pieces returns exactly what release set aside.
+            let bps = self.config.money.guarantee_bps;
+            let fund_back = Money::from_fen(
+                Commission::fund_slice(c.on(Money::from_fen(kept)), bps).fen()
+                    - Commission::fund_slice(c.on(Money::from_fen(kept - amount)), bps).fen(),
+            );
             let settled = entries.iter().any(|e| e.kind == EntryKind::Settle.as_str());
             let provider_account = if settled {
                 Account::ProviderAvailable(o.provider_id)
@@ -1376,7 +1397,11 @@ impl App {
                 .order(o.id)
                 .reference(format!("refund:{no}"))
                 .memo(format!("{reason}（佣金按 {} 退回）", c.label()))
-                .debit(Account::CommissionRevenue, back)
+                .debit(
+                    Account::CommissionRevenue,
+                    Money::from_fen(back.fen() - fund_back.fen()),
+                )
+                .debit(Account::GuaranteeFund, fund_back)
                 .debit(provider_account, Money::from_fen(amount - back.fen()))
                 .credit(Account::RefundPayable, Money::from_fen(amount))
                 .build()?

@@ -26,6 +26,11 @@ async fn owed(w: &World, a: Account) -> i64 {
     a.owed(w.app.store.account_balance(&a.key()).await.unwrap())
 }
 
+/// The commission the platform keeps: revenue plus the slice set aside for the 先行赔付 fund.
+async fn commission_kept(w: &World) -> i64 {
+    owed(w, Account::CommissionRevenue).await + owed(w, Account::GuaranteeFund).await
+}
+
 async fn provider_id(w: &World) -> ProviderId {
     w.app
         .store
@@ -181,7 +186,7 @@ backend_test!(
             .unwrap_err();
         assert!(matches!(e, AppError::NotFound));
 
-        let before_commission = owed(&w, Account::CommissionRevenue).await;
+        let before_commission = commission_kept(&w).await;
         let r = w
             .app
             .decide_after_sale(
@@ -207,12 +212,12 @@ backend_test!(
         );
         assert_eq!(owed(&w, Account::RefundPayable).await, award);
         assert_eq!(
-            owed(&w, Account::CommissionRevenue).await,
+            commission_kept(&w).await,
             c.on(Money::from_fen(kept)).fen(),
             "commission comes back at the captured rate"
         );
         assert_eq!(
-            before_commission - owed(&w, Account::CommissionRevenue).await
+            before_commission - commission_kept(&w).await
                 + (c.split(Money::from_fen(total)).0.fen() - provider_owed(&w, pid).await),
             award,
             "provider and commission together give back the award"

@@ -33,6 +33,11 @@ async fn owed(w: &World, a: Account) -> i64 {
     a.owed(w.app.store.account_balance(&a.key()).await.unwrap())
 }
 
+/// The commission the platform keeps: revenue plus the slice set aside for the 先行赔付 fund.
+async fn commission_kept(w: &World) -> i64 {
+    owed(w, Account::CommissionRevenue).await + owed(w, Account::GuaranteeFund).await
+}
+
 async fn provider_id(w: &World) -> ProviderId {
     w.app
         .store
@@ -218,7 +223,13 @@ backend_test!(
         .split(Money::from_fen(total));
         assert_eq!(owed(&w, Account::Escrow(id)).await, 0);
         assert_eq!(owed(&w, Account::ProviderPending(pid)).await, share.fen());
-        assert_eq!(owed(&w, Account::CommissionRevenue).await, commission.fen());
+        // 10 % of the commission is set aside for the 先行赔付 fund; the rest is revenue.
+        let fund = Commission::fund_slice(commission, 1_000);
+        assert_eq!(owed(&w, Account::GuaranteeFund).await, fund.fen());
+        assert_eq!(
+            owed(&w, Account::CommissionRevenue).await,
+            commission.fen() - fund.fen()
+        );
         assert_books(&w).await;
 
         // The settlement delay passes: available.
@@ -426,7 +437,7 @@ backend_test!(
             min_fen: 0,
         };
         assert_eq!(
-            owed(&w, Account::CommissionRevenue).await,
+            commission_kept(&w).await,
             captured.on(Money::from_fen(total)).fen()
         );
 
@@ -445,7 +456,7 @@ backend_test!(
             .unwrap();
         let kept = total - refund;
         assert_eq!(
-            owed(&w, Account::CommissionRevenue).await,
+            commission_kept(&w).await,
             captured.on(Money::from_fen(kept)).fen()
         );
         assert_eq!(

@@ -118,6 +118,10 @@ typed_id!(
     /// A customer's complaint ticket.
     ComplaintId
 );
+typed_id!(
+    /// A customer's 先行赔付 claim on an order.
+    GuaranteeClaimId
+);
 
 #[cfg(test)]
 mod tests {

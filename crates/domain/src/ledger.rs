@@ -33,6 +33,8 @@ pub enum Account {
     FeeRevenue,
     /// Credit owed to a customer after a provider's fault (used by later promotions).
     CustomerCredit(UserId),
+    /// The platform's 先行赔付 fund, financed by a slice of commission; owed-style like revenue.
+    GuaranteeFund,
 }
 
 impl Account {
@@ -48,6 +50,7 @@ impl Account {
             Self::CommissionRevenue => "revenue:commission".into(),
             Self::FeeRevenue => "revenue:withdrawal_fee".into(),
             Self::CustomerCredit(u) => format!("customer_credit:{u}"),
+            Self::GuaranteeFund => "guarantee_fund".into(),
         }
     }
 
@@ -58,6 +61,7 @@ impl Account {
             None => match key {
                 "psp" => Self::Psp,
                 "refund_payable" => Self::RefundPayable,
+                "guarantee_fund" => Self::GuaranteeFund,
                 _ => return Err(bad()),
             },
             Some(("revenue", "commission")) => Self::CommissionRevenue,
@@ -93,6 +97,7 @@ impl Account {
             Self::CommissionRevenue => "平台佣金收入",
             Self::FeeRevenue => "提现手续费收入",
             Self::CustomerCredit(_) => "用户补偿金",
+            Self::GuaranteeFund => "先行赔付基金",
         }
     }
 }
@@ -123,6 +128,10 @@ pub enum EntryKind {
     WithdrawReturned,
     /// A correction: the exact reverse of an earlier entry.
     Reversal,
+    /// A slice of commission set aside for the 先行赔付 fund.
+    GuaranteeFunding,
+    /// A 先行赔付 payout to a customer, charged to the provider at fault.
+    GuaranteePayout,
 }
 
 impl EntryKind {
@@ -140,6 +149,8 @@ impl EntryKind {
             Self::WithdrawPaid => "withdraw_paid",
             Self::WithdrawReturned => "withdraw_returned",
             Self::Reversal => "reversal",
+            Self::GuaranteeFunding => "guarantee_funding",
+            Self::GuaranteePayout => "guarantee_payout",
         }
     }
 
@@ -157,6 +168,8 @@ impl EntryKind {
             Self::WithdrawPaid => "提现到账",
             Self::WithdrawReturned => "提现退回",
             Self::Reversal => "冲正",
+            Self::GuaranteeFunding => "资金计提",
+            Self::GuaranteePayout => "先行赔付",
         }
     }
 
@@ -174,6 +187,8 @@ impl EntryKind {
             Self::WithdrawPaid,
             Self::WithdrawReturned,
             Self::Reversal,
+            Self::GuaranteeFunding,
+            Self::GuaranteePayout,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -327,6 +342,14 @@ impl Commission {
         Money::from_fen(rate.max(self.min_fen).min(g))
     }
 
+    /// The part of a commission set aside for the 先行赔付 fund at `fund_bps` (rounded down,
+    /// never more than the commission).
+    pub fn fund_slice(commission: Money, fund_bps: i64) -> Money {
+        let c = commission.fen().max(0);
+        let bps = fund_bps.clamp(0, 10_000);
+        Money::from_fen(i64::try_from(i128::from(c) * i128::from(bps) / 10_000).unwrap_or(c))
+    }
+
     /// How `gross` splits: `(provider share, commission)`; the two always add up to `gross`.
     pub fn split(self, gross: Money) -> (Money, Money) {
         let c = self.on(gross);
@@ -392,9 +415,13 @@ mod tests {
             Account::CommissionRevenue,
             Account::FeeRevenue,
             Account::CustomerCredit(u),
+            Account::GuaranteeFund,
         ] {
             assert_eq!(Account::parse(&a.key()).unwrap(), a);
         }
+        assert_eq!(Account::GuaranteeFund.key(), "guarantee_fund");
+        assert_eq!(Account::GuaranteeFund.label(), "先行赔付基金");
+        assert!(!Account::GuaranteeFund.is_asset());
         assert!(Account::parse("escrow:nope").is_err());
         assert!(Account::parse("bank").is_err());
     }
@@ -454,6 +481,18 @@ mod tests {
             Commission::new(1_000, 500).unwrap().label(),
             "10%（最低 ¥5.00）"
         );
+    }
+
+    #[test]
+    fn guarantee_entry_kinds_round_trip_and_the_fund_slice_rounds_down() {
+        for k in [EntryKind::GuaranteeFunding, EntryKind::GuaranteePayout] {
+            assert_eq!(EntryKind::parse(k.as_str()).unwrap(), k);
+        }
+        assert_eq!(EntryKind::GuaranteePayout.label(), "先行赔付");
+        assert_eq!(Commission::fund_slice(m(1_999), 1_000), m(199));
+        assert_eq!(Commission::fund_slice(m(1_000), 0), m(0));
+        assert_eq!(Commission::fund_slice(m(1_000), 20_000), m(1_000));
+        assert_eq!(Commission::fund_slice(m(-5), 1_000), m(0));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod after_sale;
 pub mod bookings;
 pub mod complaints;
+pub mod guarantee;
 pub mod listings;
 pub mod money;
 pub mod providers;
@@ -20,6 +21,7 @@ pub use after_sale::*;
 use async_trait::async_trait;
 pub use bookings::*;
 pub use complaints::*;
+pub use guarantee::*;
 use linli_domain::{
     ids::{AddressId, JobId, RoleId, SessionId, UserId},
     sms::SendRefusal,
@@ -108,6 +110,7 @@ pub trait Store:
     + ReviewStore
     + AfterSaleStore
     + ComplaintStore
+    + GuaranteeStore
     + Send
     + Sync
     + 'static

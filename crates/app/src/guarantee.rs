@@ -1,0 +1,237 @@
+//! 先行赔付 guarantee: a customer claims for damage or loss within the claim window (14 days by
+//! default) after an order was completed; an operator holding `finance.manage` approves (up to
+//! the amount claimed) or rejects. On approval one journal entry pays the customer at once from
+//! the guarantee fund (credited to their 用户补偿金 account, `CustomerCredit`) and makes the fund
+//! whole by charging the provider's available balance, which may go negative until their next
+//! settlement repays it. The fund itself is financed by a slice of every commission
+//! (`MoneyConfig::guarantee_bps`, set aside at release).
+
+use linli_domain::{
+    DomainError,
+    ids::{GuaranteeClaimId, OrderId},
+    ledger::{Account, Entry, EntryKind},
+    money::Money,
+    permission::Permission,
+    time::Timestamp,
+};
+use linli_store::{GuaranteeClaimRow, GuaranteeDecision, StoreError};
+
+use crate::{Actor, App, AppError, AppResult};
+
+/// Most claims the operators' queue shows at once.
+pub const QUEUE_LIMIT: i64 = 200;
+/// Longest description, characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 1000;
+
+/// What a customer submits.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GuaranteeClaimForm {
+    /// `damage` 财物损坏 or `loss` 财物丢失.
+    pub kind: String,
+    /// What happened, 1–1000 characters.
+    pub description: String,
+    /// Amount claimed in yuan, e.g. `120.50`; at most the configured cap.
+    pub amount: String,
+}
+
+/// An operator's decision.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GuaranteeDecisionForm {
+    /// `approve` or `reject`.
+    pub decision: String,
+    /// Approved amount in yuan (approve only), at most the amount claimed.
+    #[serde(default)]
+    pub amount: String,
+    /// The operator's note, up to 200 characters.
+    #[serde(default)]
+    pub note: String,
+}
+
+fn conflict(code: &'static str, message: &'static str) -> AppError {
+    AppError::Conflict { code, message }
+}
+
+fn unprocessable(code: &'static str, message: &'static str) -> AppError {
+    AppError::Unprocessable { code, message }
+}
+
+fn positive_amount(s: &str) -> AppResult<i64> {
+    let a = Money::parse_yuan(s.trim())?.fen();
+    if a <= 0 {
+        return Err(DomainError::Invalid("amount").into());
+    }
+    Ok(a)
+}
+
+impl App {
+    /// The signed-in customer claims 先行赔付 on one of their completed orders.
+    pub async fn file_guarantee_claim(
+        &self,
+        actor: &Actor,
+        order: OrderId,
+        f: &GuaranteeClaimForm,
+    ) -> AppResult<GuaranteeClaimRow> {
+        let m = actor.member()?;
+        let o = self
+            .store
+            .order(order)
+            .await?
+            .filter(|o| o.customer_id == m.id)
+            .ok_or(AppError::NotFound)?;
+        let completed = match (o.status.as_str(), o.completed_at) {
+            ("completed" | "confirmed", Some(at)) => at,
+            _ => {
+                return Err(conflict(
+                    "not_completed",
+                    "先行赔付 is for completed orders",
+                ));
+            }
+        };
+        let now = self.now();
+        if now.0 > completed.0 + self.config.money.guarantee_window_ms {
+            return Err(unprocessable(
+                "guarantee_window_closed",
+                "the 先行赔付 window of this order has closed",
+            ));
+        }
+        let kind = match f.kind.trim() {
+            k @ ("damage" | "loss") => k.to_owned(),
+            _ => return Err(DomainError::Invalid("kind").into()),
+        };
+        let description = f.description.trim().to_owned();
+        let chars = description.chars().count();
+        if chars == 0 || chars > MAX_DESCRIPTION_CHARS {
+            return Err(DomainError::TextLength {
+                field: "description",
+                min: 1,
+                max: MAX_DESCRIPTION_CHARS,
+            }
+            .into());
+        }
+        let claimed_fen = positive_amount(&f.amount)?;
+        if claimed_fen > self.config.money.guarantee_cap_fen {
+            return Err(unprocessable(
+                "amount_above_cap",
+                "the claim is above the 先行赔付 cap",
+            ));
+        }
+        let row = GuaranteeClaimRow {
+            id: GuaranteeClaimId::new(),
+            order_id: o.id,
+            customer_id: m.id,
+            provider_id: o.provider_id,
+            kind,
+            description,
+            claimed_fen,
+            approved_fen: 0,
+            status: "open".into(),
+            note: String::new(),
+            decided_by: None,
+            created_at: now,
+            decided_at: None,
+        };
+        match self.store.insert_guarantee_claim(&row).await {
+            Ok(()) => Ok(row),
+            Err(StoreError::Conflict(_)) => Err(conflict(
+                "claim_open",
+                "this order already has an open 先行赔付 claim",
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The claims on one of the customer's orders, newest first; another's order answers 404.
+    pub async fn order_guarantee_claims(
+        &self,
+        actor: &Actor,
+        order: OrderId,
+    ) -> AppResult<Vec<GuaranteeClaimRow>> {
+        let m = actor.member()?;
+        self.store
+            .order(order)
+            .await?
+            .filter(|o| o.customer_id == m.id)
+            .ok_or(AppError::NotFound)?;
+        Ok(self.store.guarantee_claims_of_order(order).await?)
+    }
+
+    /// When the claim window of a completed order closes (for the countdown), if it has one.
+    pub fn guarantee_deadline(&self, completed_at: Option<Timestamp>) -> Option<Timestamp> {
+        completed_at.map(|t| Timestamp(t.0 + self.config.money.guarantee_window_ms))
+    }
+
+    /// The operators' queue: claims in one status (or all), oldest first.
+    pub async fn guarantee_queue(
+        &self,
+        actor: &Actor,
+        status: Option<&str>,
+    ) -> AppResult<Vec<GuaranteeClaimRow>> {
+        actor.require(Permission::FinanceManage)?;
+        Ok(self.store.guarantee_queue(status, QUEUE_LIMIT).await?)
+    }
+
+    /// An operator approves or rejects an open claim. Approval pays the customer from the fund
+    /// and charges the provider in the same entry, posted with the decision.
+    pub async fn decide_guarantee_claim(
+        &self,
+        actor: &Actor,
+        id: GuaranteeClaimId,
+        f: &GuaranteeDecisionForm,
+    ) -> AppResult<GuaranteeClaimRow> {
+        let me = actor.require(Permission::FinanceManage)?;
+        let c = self
+            .store
+            .guarantee_claim(id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if c.status != "open" {
+            return Err(conflict("claim_decided", "this claim was already decided"));
+        }
+        let note: String = f.note.trim().chars().take(200).collect();
+        let (status, approved_fen, entries) = match f.decision.trim() {
+            "approve" => {
+                let a = positive_amount(&f.amount)?;
+                if a > c.claimed_fen {
+                    return Err(unprocessable(
+                        "amount_too_large",
+                        "the approved amount is more than the claim",
+                    ));
+                }
+                let amount = Money::from_fen(a);
+                let e = Entry::builder(EntryKind::GuaranteePayout)
+                    .order(c.order_id)
+                    .reference(format!("guarantee:{}", c.id))
+                    .memo(format!("先行赔付 ¥{}，由服务商承担", amount.yuan_string()))
+                    .debit(Account::GuaranteeFund, amount)
+                    .credit(Account::CustomerCredit(c.customer_id), amount)
+                    .debit(Account::ProviderAvailable(c.provider_id), amount)
+                    .credit(Account::GuaranteeFund, amount)
+                    .build()?;
+                ("approved", a, vec![e])
+            }
+            "reject" => ("rejected", 0, Vec::new()),
+            _ => return Err(DomainError::Invalid("decision").into()),
+        };
+        let d = GuaranteeDecision {
+            id,
+            status,
+            approved_fen,
+            note: &note,
+            decided_by: me.id,
+            entries: &entries,
+        };
+        match self.store.decide_guarantee_claim(&d, self.now()).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict(_)) => {
+                return Err(conflict("claim_decided", "this claim was already decided"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.store
+            .guarantee_claim(id)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+}
