@@ -53,6 +53,7 @@ mod booking;
 mod compare;
 mod load;
 mod money;
+mod pace;
 mod search;
 mod servers;
 mod stats;

@@ -100,8 +100,8 @@ pub async fn section(settings: Settings) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     let raw = booking::raw_pool(&db.url).await?;
-    scratch_tables(&raw).await?;
-    seed_anchor(&raw, needed + per_run).await?;
+    scratch_tables(&raw.pool).await?;
+    seed_anchor(&raw.pool, needed + per_run).await?;
     let addr = servers::serve_full(app.clone()).await?;
     println!(
         "  {:<14} 6 reads, BEGIN IMMEDIATE, 9 statements, COMMIT, 1 read, 2 inserts (typed SqlitePool)",
@@ -149,12 +149,12 @@ pub async fn section(settings: Settings) -> Result<()> {
     );
     let captured: i64 =
         sqlx::query("SELECT COUNT(*) AS n FROM journal_entries WHERE kind = 'capture'")
-            .fetch_one(&raw)
+            .fetch_one(&raw.pool)
             .await?
             .try_get("n")?;
     let total: i64 =
         sqlx::query("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS s FROM postings")
-            .fetch_one(&raw)
+            .fetch_one(&raw.pool)
             .await?
             .try_get("s")?;
     let delivered = cursor.load(Ordering::Relaxed);
@@ -165,7 +165,7 @@ pub async fn section(settings: Settings) -> Result<()> {
         captured == i64::try_from(delivered)? && total == 0,
         "every notification captures once and the ledger balances"
     );
-    raw.close().await;
+    raw.pool.close().await;
     db.store.close().await;
     Ok(())
 }
@@ -298,7 +298,7 @@ async fn subject(addr: SocketAddr, batch: &[Paid], settings: Settings) -> Result
 }
 
 async fn anchor(
-    raw: SqlitePool,
+    raw: booking::RawSqlite,
     paid: Arc<Vec<Paid>>,
     seq: Arc<AtomicUsize>,
     settings: Settings,
@@ -331,7 +331,7 @@ async fn anchor(
 }
 
 /// The anchor's statements for one notification (see the module documentation).
-async fn raw_capture(raw: &SqlitePool, p: &Paid, n: usize) -> Result<()> {
+async fn raw_capture(raw: &booking::RawSqlite, p: &Paid, n: usize) -> Result<()> {
     let now = SystemClock.now().0;
     let no = format!("anchor{n}");
     let order = format!("anchor-order-{n}");
@@ -346,9 +346,9 @@ async fn raw_capture(raw: &SqlitePool, p: &Paid, n: usize) -> Result<()> {
         ("SELECT * FROM listings WHERE id = $1", p.listing.as_str()),
         ("SELECT * FROM providers WHERE id = $1", p.provider.as_str()),
     ] {
-        sqlx::query(sql).bind(key).fetch_all(raw).await?;
+        sqlx::query(sql).bind(key).fetch_all(&raw.pool).await?;
     }
-    let mut tx = raw.begin_with("BEGIN IMMEDIATE").await?;
+    let (_gate, mut tx) = raw.write_tx().await?;
     sqlx::query(
         "UPDATE bench_payments SET status = 'success', transaction_id = $2, paid_at = $3 \
          WHERE out_trade_no = $1 AND status <> 'success' RETURNING amount_fen",
@@ -419,18 +419,18 @@ async fn raw_capture(raw: &SqlitePool, p: &Paid, n: usize) -> Result<()> {
     tx.commit().await?;
     sqlx::query("SELECT * FROM providers WHERE id = $1")
         .bind(&p.provider)
-        .fetch_all(raw)
+        .fetch_all(&raw.pool)
         .await?;
     sqlx::query("INSERT INTO bench_notes (id, user_id, body, at) VALUES ($1, $2, '新订单', $3)")
         .bind(JobId::new().to_string())
         .bind(&p.provider)
         .bind(now)
-        .execute(raw)
+        .execute(&raw.pool)
         .await?;
     sqlx::query("INSERT INTO bench_nonces (nonce, at) VALUES ($1, $2)")
         .bind(&no)
         .bind(now)
-        .execute(raw)
+        .execute(&raw.pool)
         .await?;
     Ok(())
 }

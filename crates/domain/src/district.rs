@@ -155,6 +155,26 @@ pub fn by_code(code: &str) -> Option<&'static District> {
     DISTRICTS.iter().find(|d| d.code == code)
 }
 
+/// The two district centres farthest apart, in micro-degrees: every address takes its
+/// coordinates from this table, so no two addresses of the city are further apart.
+pub fn farthest_pair() -> ((i64, i64), (i64, i64)) {
+    static PAIR: std::sync::OnceLock<((i64, i64), (i64, i64))> = std::sync::OnceLock::new();
+    *PAIR.get_or_init(|| {
+        let at = |d: &District| (to_micro_degrees(d.lat), to_micro_degrees(d.lng));
+        let mut best = (0.0, ((0, 0), (0, 0)));
+        for (i, a) in DISTRICTS.iter().enumerate() {
+            for b in &DISTRICTS[i + 1..] {
+                let (pa, pb) = (at(a), at(b));
+                let m = crate::area::distance_m(pa.0, pa.1, pb.0, pb.1);
+                if m > best.0 {
+                    best = (m, (pa, pb));
+                }
+            }
+        }
+        best.1
+    })
+}
+
 /// Coordinates in micro-degrees, the integer form stored in the database.
 pub fn to_micro_degrees(deg: f64) -> i64 {
     // Coordinates are within ±180°, so the product fits easily in i64.
@@ -182,5 +202,23 @@ mod tests {
         }
         assert_eq!(by_code("310115").map(|d| d.name), Some("浦东新区"));
         assert_eq!(to_micro_degrees(31.2215), 31_221_500);
+    }
+
+    #[test]
+    fn the_farthest_pair_is_chongming_to_jinshan_and_no_pair_is_further() {
+        let ((a_lat, a_lng), (b_lat, b_lng)) = farthest_pair();
+        let widest = crate::area::distance_m(a_lat, a_lng, b_lat, b_lng);
+        assert!((90_000.0..110_000.0).contains(&widest), "{widest}");
+        for a in DISTRICTS {
+            for b in DISTRICTS {
+                let m = crate::area::distance_m(
+                    to_micro_degrees(a.lat),
+                    to_micro_degrees(a.lng),
+                    to_micro_degrees(b.lat),
+                    to_micro_degrees(b.lng),
+                );
+                assert!(m <= widest, "{} – {}", a.name, b.name);
+            }
+        }
     }
 }

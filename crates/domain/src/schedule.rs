@@ -255,6 +255,16 @@ impl Default for Travel {
 }
 
 impl Travel {
+    /// How far in time a booked job can reach a candidate: `buffer_min` plus the longest move
+    /// between two places of the city (its two farthest district centres, where every address
+    /// takes its coordinates). A job that ends more than this before a candidate starts, or
+    /// starts more than this after it ends, cannot [`conflicts`] with it, so the booking check
+    /// reads only the jobs within this reach.
+    pub fn reach_ms(self, buffer_min: i64) -> i64 {
+        let (a, b) = crate::district::farthest_pair();
+        buffer_min.max(0) * MINUTE_MS + self.between_ms(a, b)
+    }
+
     /// Milliseconds from one point (micro-degrees) to another, rounded up to the minute.
     pub fn between_ms(self, from: (i64, i64), to: (i64, i64)) -> i64 {
         let metres = distance_m(from.0, from.1, to.0, to.1);
@@ -519,6 +529,68 @@ mod tests {
             check(&a, t, &booked, job(at(9, 0)), now()),
             Err(SlotError::Taken)
         );
+    }
+
+    #[test]
+    fn no_job_beyond_the_reach_conflicts_and_one_just_inside_can() {
+        use crate::district::{DISTRICTS, to_micro_degrees};
+        let place =
+            |d: &crate::district::District| (to_micro_degrees(d.lat), to_micro_degrees(d.lng));
+        for buffer_min in [0, 30] {
+            for travel in [
+                Travel::default(),
+                Travel {
+                    speed_kmh: 5,
+                    setup_min: 45,
+                },
+            ] {
+                let reach = travel.reach_ms(buffer_min);
+                for a in DISTRICTS {
+                    for b in DISTRICTS {
+                        let job = Candidate {
+                            start: at(12, 0),
+                            minutes: 90,
+                            at: place(a),
+                        };
+                        let before = BookedJob {
+                            start: Timestamp(job.start.0 - reach - HOUR_MS),
+                            end: Timestamp(job.start.0 - reach),
+                            at: place(b),
+                        };
+                        let after = BookedJob {
+                            start: Timestamp(job.end().0 + reach),
+                            end: Timestamp(job.end().0 + reach + HOUR_MS),
+                            at: place(b),
+                        };
+                        assert!(
+                            !conflicts(buffer_min, travel, job, &before),
+                            "{} {}",
+                            a.name,
+                            b.name
+                        );
+                        assert!(
+                            !conflicts(buffer_min, travel, job, &after),
+                            "{} {}",
+                            a.name,
+                            b.name
+                        );
+                    }
+                }
+                // The farthest pair is exactly as far as the reach: a minute less conflicts.
+                let (x, y) = crate::district::farthest_pair();
+                let job = Candidate {
+                    start: at(12, 0),
+                    minutes: 90,
+                    at: x,
+                };
+                let close = BookedJob {
+                    start: Timestamp(job.start.0 - reach - HOUR_MS + MINUTE_MS),
+                    end: Timestamp(job.start.0 - reach + MINUTE_MS),
+                    at: y,
+                };
+                assert!(conflicts(buffer_min, travel, job, &close));
+            }
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use linli_domain::{
     DomainError,
     ids::{JobId, OrderId, ProviderId, UserId},
     schedule::{self, Availability, BookedJob, Candidate, SlotError, Travel},
-    time::{DAY_MS, MINUTE_MS, Timestamp},
+    time::{MINUTE_MS, Timestamp},
 };
 use sqlx::{Row, any::AnyRow};
 
@@ -135,12 +135,14 @@ async fn insert_schedule_if_absent(
     Ok(())
 }
 
-/// The provider's jobs holding a slot within a day of `[start, end)`, except `skip`.
+/// The provider's jobs holding a slot within `reach_ms` of `[start, end)` (the only ones that
+/// can conflict with it, [`Travel::reach_ms`]), except `skip`.
 async fn jobs_around(
     tx: &mut sqlx::AnyConnection,
     provider: ProviderId,
     start: Timestamp,
     end: Timestamp,
+    reach_ms: i64,
     skip: Option<OrderId>,
 ) -> StoreResult<Vec<BookedJob>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -148,8 +150,8 @@ async fn jobs_around(
          AND status IN {HOLDING} AND start_at < $2 AND end_at > $3 AND id <> $4"
     )))
     .bind(provider.to_string())
-    .bind(end.0 + DAY_MS)
-    .bind(start.0 - DAY_MS)
+    .bind(end.0 + reach_ms)
+    .bind(start.0 - reach_ms)
     .bind(skip.map(|s| s.to_string()).unwrap_or_default())
     .fetch_all(&mut *tx)
     .await?;
@@ -177,7 +179,8 @@ async fn occupy(
     travel: Travel,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let booked = jobs_around(tx, provider, start, end, Some(order)).await?;
+    let reach = travel.reach_ms(a.buffer_min);
+    let booked = jobs_around(tx, provider, start, end, reach, Some(order)).await?;
     let job = Candidate {
         start,
         minutes: (end.0 - start.0) / MINUTE_MS,
