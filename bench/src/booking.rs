@@ -11,8 +11,8 @@
 //! - anchor `raw_sqlite_tx`: per order, on a typed `SqlitePool` with the store's pragmas, the
 //!   statements the subject runs, one for one: 5 keyed reads (bearer token with its user, the
 //!   listing, its provider, the address, the service areas), then `BEGIN IMMEDIATE`, the
-//!   lock-row update (returning the schedule), insert of the order, the two range reads (jobs
-//!   around it, occupied cells), one multi-row insert of the 15-minute cells, the timeline and
+//!   lock-row update (returning the schedule), insert of the order, one range read (the jobs
+//!   within travel reach and the occupied cells, `UNION ALL`), one multi-row insert of the 15-minute cells, the timeline and
 //!   job inserts, `COMMIT`. Into scratch tables shaped like the real ones.
 //! - subject `post_order`: `POST /api/v1/orders` with a bearer token through the full router
 //!   on a real socket: authentication, validation, the server-side quote, the availability
@@ -153,7 +153,7 @@ pub async fn section(settings: Settings) -> Result<()> {
     scratch_tables(&raw.pool).await?;
     let addr = servers::serve_full(app.clone()).await?;
     println!(
-        "  {:<14} 5 reads, BEGIN IMMEDIATE, 7 statements, COMMIT (typed SqlitePool)",
+        "  {:<14} 6 reads, BEGIN IMMEDIATE, 6 statements, COMMIT (typed SqlitePool)",
         "raw_sqlite_tx"
     );
     println!(
@@ -624,34 +624,31 @@ async fn raw_order(raw: &RawSqlite, o: &Order) -> Result<()> {
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "SELECT start_at, end_at FROM bench_orders WHERE provider_id = $1 AND start_at < $2 \
-         AND end_at > $3 AND id <> $4",
+    let first = o.start_ms.div_euclid(CELL_MS);
+    let rows = sqlx::query(
+        "SELECT CAST(0 AS BIGINT) AS k, start_at AS a, end_at AS b FROM bench_orders \
+         WHERE provider_id = $1 AND start_at < $2 AND end_at > $3 AND id <> $4 \
+         UNION ALL SELECT CAST(1 AS BIGINT), cell, lane FROM bench_cells \
+         WHERE provider_id = $1 AND cell >= $5 AND cell < $6",
     )
     .bind(&o.provider)
     .bind(end + reach)
     .bind(o.start_ms - reach)
     .bind(&id)
-    .fetch_all(&mut *tx)
-    .await?;
-    let first = o.start_ms.div_euclid(CELL_MS);
-    let used = sqlx::query(
-        "SELECT cell, lane FROM bench_cells WHERE provider_id = $1 AND cell >= $2 AND cell < $3",
-    )
-    .bind(&o.provider)
     .bind(first)
     .bind(first + o.cells)
     .fetch_all(&mut *tx)
     .await?;
+    let mut used = Vec::new();
+    for r in &rows {
+        if r.try_get::<i64, _>("k")? == 1 {
+            used.push((r.try_get::<i64, _>("a")?, r.try_get::<i64, _>("b")?));
+        }
+    }
     let mut lanes = Vec::new();
     for cell in first..first + o.cells {
         let lane = (0..CAPACITY)
-            .find(|l| {
-                !used.iter().any(|r| {
-                    r.try_get::<i64, _>("cell").ok() == Some(cell)
-                        && r.try_get::<i64, _>("lane").ok() == Some(*l)
-                })
-            })
+            .find(|l| !used.contains(&(cell, *l)))
             .context("anchor ran out of lanes")?;
         lanes.push((cell, lane));
     }
@@ -699,8 +696,10 @@ pub async fn postgres_section(settings: Settings) -> Result<()> {
     let db = linli_testkit::fresh_db(linli_testkit::Backend::Postgres)
         .await
         .context("PostgreSQL test database unavailable")?;
-    // A server deployment sizes its pool for its clients (LINLI_DB_MAX_CONNECTIONS=32).
-    let store = linli_store::sql::connect(&db.url, PG_POOL).await?;
+    // The pool the `linli` binary opens by default (`db_max_connections`); on two cores a
+    // larger one only adds context switches. `BENCH_PG_POOL` overrides it.
+    let pool = crate::env_usize("BENCH_PG_POOL", PG_POOL)?.max(1);
+    let store = linli_store::sql::connect(&db.url, u32::try_from(pool)?).await?;
     let app = bench_app(Arc::new(store.clone()));
     linli_app::seed::seed_demo(&app).await?;
     let orders = Arc::new(generate(&app, per_run * runs).await?);
@@ -715,7 +714,7 @@ pub async fn postgres_section(settings: Settings) -> Result<()> {
     );
     println!(
         "  {:<14} POST /api/v1/orders through linli_web::router on {addr}, PostgreSQL store \
-         with {PG_POOL} connections",
+         with {pool} connections",
         "post_order"
     );
     let sides = ["pgbench_tpcb", "post_order"];
@@ -751,8 +750,8 @@ pub async fn postgres_section(settings: Settings) -> Result<()> {
     Ok(())
 }
 
-/// The subject's pool on PostgreSQL.
-const PG_POOL: u32 = 32;
+/// The subject's pool on PostgreSQL: the server's default `db_max_connections`.
+const PG_POOL: usize = 8;
 
 fn pgbench_init(admin: &str, url: &str) -> Result<()> {
     let name = url.rsplit('/').next().unwrap_or_default().to_owned();

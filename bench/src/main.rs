@@ -10,7 +10,8 @@
 //! subscriber, `BENCH_BREAKDOWN=1` to add a middle side to the HTTP pair and the search pair
 //! (see below);
 //! `BENCH_BOOKING=0` skips the booking section, `BENCH_BOOKING_CONNECTIONS` (default 64) and
-//! `BENCH_BOOKING_ORDERS` per run and side (default 3200) size it;
+//! `BENCH_BOOKING_ORDERS` per run and side (default 3200) size it, `BENCH_PG_POOL` (default 8, the
+//! server's `db_max_connections`) sizes the PostgreSQL store's pool;
 //! `BENCH_MONEY=0` skips the payment section, `BENCH_MONEY_CONNECTIONS` (default 64) and
 //! `BENCH_MONEY_PAYMENTS` notifications per run and side (default 1280) size it;
 //! `BENCH_SEARCH=0` skips the search section, `BENCH_SEARCH_DOCS` listings it generates

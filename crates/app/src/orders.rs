@@ -14,7 +14,7 @@ use linli_domain::{
     schedule::{self, Availability, DateException, SlotError},
     time::{Day, MINUTE_MS, Timestamp},
 };
-use linli_store::{NewJob, OrderChange, OrderEventRow, OrderRow, ProviderRow, StoreError};
+use linli_store::{NewJob, OrderChange, OrderEventRow, OrderRow, StoreError};
 
 use crate::{Actor, App, AppError, AppResult, areas};
 
@@ -414,20 +414,14 @@ impl App {
     }
 
     /// A published, bookable listing and its provider.
-    async fn bookable(&self, id: ListingId) -> AppResult<(linli_store::ListingRow, ProviderRow)> {
-        let l = self
-            .store
-            .listing(id)
+    async fn bookable(
+        &self,
+        id: ListingId,
+    ) -> AppResult<(linli_store::ListingRow, linli_domain::ids::UserId)> {
+        self.store
+            .bookable_listing(id)
             .await?
-            .filter(|l| l.status == "published")
-            .ok_or(AppError::NotFound)?;
-        let p = self
-            .store
-            .provider(l.provider_id)
-            .await?
-            .filter(|p| p.status == "approved" && !p.suspended)
-            .ok_or(AppError::NotFound)?;
-        Ok((l, p))
+            .ok_or(AppError::NotFound)
     }
 
     /// The quote for a choice at an address, and whether the address is served.
@@ -481,7 +475,7 @@ impl App {
     ) -> AppResult<Slots> {
         let m = actor.member()?;
         let day = Day::parse(date)?;
-        let (l, p) = self.bookable(listing).await?;
+        let (l, owner) = self.bookable(listing).await?;
         let a = self
             .store
             .address(m.id, address)
@@ -490,13 +484,13 @@ impl App {
         let (q, served) = self
             .quote_at(&l, choice, &a.district_code, a.lat_micro, a.lng_micro)
             .await?;
-        let times = if served && p.user_id != m.id {
-            let avail = self.availability(p.id).await?;
+        let times = if served && owner != m.id {
+            let avail = self.availability(l.provider_id).await?;
             let from = Timestamp(day.start_ms() - linli_domain::time::DAY_MS);
             let to = Timestamp(day.plus_days(2).start_ms());
             let booked: Vec<schedule::BookedJob> = self
                 .store
-                .provider_orders(p.id, &HOLDING, from, to)
+                .provider_orders(l.provider_id, &HOLDING, from, to)
                 .await?
                 .iter()
                 .filter(|o| Some(o.id) != except)
@@ -576,8 +570,8 @@ impl App {
             .into());
         }
         let start = parse_start(&f.date, &f.time)?;
-        let (l, p) = self.bookable(listing).await?;
-        if p.user_id == m.id {
+        let (l, owner) = self.bookable(listing).await?;
+        if owner == m.id {
             return Err(DomainError::Invalid("own service").into());
         }
         let a = self
@@ -605,7 +599,7 @@ impl App {
         let row = OrderRow {
             id,
             customer_id: m.id,
-            provider_id: p.id,
+            provider_id: l.provider_id,
             listing_id: l.id,
             listing_title: l.title.clone(),
             quote: serde_json::to_string(&q).map_err(|e| AppError::Internal(e.to_string()))?,

@@ -83,6 +83,9 @@ pub trait ListingStore: Send + Sync {
     ) -> StoreResult<ListingRow>;
     /// One listing.
     async fn listing(&self, id: ListingId) -> StoreResult<Option<ListingRow>>;
+    /// A published listing whose provider is approved and not suspended, with the provider's
+    /// account: what booking needs, in one read.
+    async fn bookable_listing(&self, id: ListingId) -> StoreResult<Option<(ListingRow, UserId)>>;
     /// A provider's listings, newest change first.
     async fn listings_of(&self, provider: ProviderId) -> StoreResult<Vec<ListingRow>>;
     /// Listings by status, oldest change first, with the total.

@@ -135,35 +135,47 @@ async fn insert_schedule_if_absent(
     Ok(())
 }
 
-/// The provider's jobs holding a slot within `reach_ms` of `[start, end)` (the only ones that
-/// can conflict with it, [`Travel::reach_ms`]), except `skip`.
-async fn jobs_around(
+/// What the booking check reads under the provider's lock, in one statement: the provider's
+/// jobs holding a slot within `reach_ms` of `[start, end)` (the only ones that can conflict
+/// with it, [`Travel::reach_ms`]) except `skip`, and the occupied `(cell, lane)` pairs of
+/// `cells`.
+async fn calendar_around(
     tx: &mut sqlx::AnyConnection,
     provider: ProviderId,
-    start: Timestamp,
-    end: Timestamp,
+    (start, end): (Timestamp, Timestamp),
     reach_ms: i64,
     skip: Option<OrderId>,
-) -> StoreResult<Vec<BookedJob>> {
+    cells: &std::ops::Range<i64>,
+) -> StoreResult<(Vec<BookedJob>, Vec<(i64, i64)>)> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT start_at, end_at, lat_micro, lng_micro FROM orders WHERE provider_id = $1 \
-         AND status IN {HOLDING} AND start_at < $2 AND end_at > $3 AND id <> $4"
+        "SELECT CAST(0 AS BIGINT) AS k, start_at AS a, end_at AS b, lat_micro AS c, \
+         lng_micro AS d FROM orders WHERE provider_id = $1 AND status IN {HOLDING} \
+         AND start_at < $2 AND end_at > $3 AND id <> $4 \
+         UNION ALL SELECT CAST(1 AS BIGINT), cell, lane, CAST(0 AS BIGINT), CAST(0 AS BIGINT) \
+         FROM booking_cells WHERE provider_id = $1 AND cell >= $5 AND cell < $6"
     )))
     .bind(provider.to_string())
     .bind(end.0 + reach_ms)
     .bind(start.0 - reach_ms)
     .bind(skip.map(|s| s.to_string()).unwrap_or_default())
+    .bind(cells.start)
+    .bind(cells.end)
     .fetch_all(&mut *tx)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(BookedJob {
-                start: decode::ts(r, "start_at")?,
-                end: decode::ts(r, "end_at")?,
-                at: (r.try_get("lat_micro")?, r.try_get("lng_micro")?),
-            })
-        })
-        .collect()
+    let (mut jobs, mut taken) = (Vec::new(), Vec::new());
+    for r in &rows {
+        let (a, b): (i64, i64) = (r.try_get("a")?, r.try_get("b")?);
+        if r.try_get::<i64, _>("k")? == 0 {
+            jobs.push(BookedJob {
+                start: Timestamp(a),
+                end: Timestamp(b),
+                at: (r.try_get("c")?, r.try_get("d")?),
+            });
+        } else {
+            taken.push((a, b));
+        }
+    }
+    Ok((jobs, taken))
 }
 
 /// Checks the slot and takes its cells for `order`, each in the lowest free lane.
@@ -179,27 +191,16 @@ async fn occupy(
     travel: Travel,
     now: Timestamp,
 ) -> StoreResult<()> {
+    let cells = schedule::cells(start, end, a.buffer_min);
     let reach = travel.reach_ms(a.buffer_min);
-    let booked = jobs_around(tx, provider, start, end, reach, Some(order)).await?;
+    let (booked, taken) =
+        calendar_around(tx, provider, (start, end), reach, Some(order), &cells).await?;
     let job = Candidate {
         start,
         minutes: (end.0 - start.0) / MINUTE_MS,
         at,
     };
     schedule::check(a, travel, &booked, job, now).map_err(DomainError::from)?;
-    let cells = schedule::cells(start, end, a.buffer_min);
-    let used = sqlx::query(
-        "SELECT cell, lane FROM booking_cells WHERE provider_id = $1 AND cell >= $2 AND cell < $3",
-    )
-    .bind(provider.to_string())
-    .bind(cells.start)
-    .bind(cells.end)
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut taken: Vec<(i64, i64)> = Vec::with_capacity(used.len());
-    for r in &used {
-        taken.push((r.try_get("cell")?, r.try_get("lane")?));
-    }
     // One statement for all the cells: `(provider, cell, lane, order)` rows, each in the
     // lowest free lane.
     let mut rows = Vec::new();

@@ -196,6 +196,26 @@ impl ListingStore for SqlStore {
         row.as_ref().map(listing).transpose()
     }
 
+    async fn bookable_listing(&self, id: ListingId) -> StoreResult<Option<(ListingRow, UserId)>> {
+        let row = sqlx::query(
+            "SELECT l.*, p.user_id AS provider_user_id FROM listings l \
+             JOIN providers p ON p.id = l.provider_id \
+             WHERE l.id = $1 AND l.status = 'published' AND p.status = 'approved' \
+             AND p.suspended = 0",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref()
+            .map(|r| {
+                Ok((
+                    listing(r)?,
+                    parse_id(&r.try_get::<String, _>("provider_user_id")?)?,
+                ))
+            })
+            .transpose()
+    }
+
     async fn listings_of(&self, provider: ProviderId) -> StoreResult<Vec<ListingRow>> {
         let rows = sqlx::query(
             "SELECT * FROM listings WHERE provider_id = $1 ORDER BY updated_at DESC, id DESC",
