@@ -295,7 +295,10 @@ pub(crate) async fn raw_pool(url: &str) -> Result<RawSqlite> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .busy_timeout(Duration::from_secs(30))
-        .foreign_keys(true);
+        .foreign_keys(true)
+        // Like the store: checkpoints run in the background (the store's checkpointer works
+        // on this same file), not in the commit that crosses the threshold.
+        .pragma("wal_autocheckpoint", "8000");
     // Like the store's pool: connections are not pinged before each use.
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
