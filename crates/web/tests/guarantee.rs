@@ -14,7 +14,7 @@ use common::{TestApp, journey::Booking};
 use linli_domain::{
     ids::OrderId,
     ledger::Account,
-    time::{DAY_MS, MINUTE_MS},
+    time::{DAY_MS, HOUR_MS, MINUTE_MS},
 };
 use linli_testkit::{TestDb, backend_test};
 use serde_json::{Value, json};
@@ -360,5 +360,140 @@ backend_test!(
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
         assert_eq!(r.code(), "guarantee_window_closed");
         assert_eq!(snapshot(&t, done).await, before);
+    }
+);
+
+/// The value of the hidden field `name` on a page.
+fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} field"))
+        + marker.len();
+    body[start..].split('"').next().unwrap().to_owned()
+}
+
+backend_test!(
+    the_order_page_takes_a_claim_once_and_the_operator_pays_it_from_the_console,
+    |db: TestDb| async move {
+        let t = TestApp::with_sandbox_payments(db).await;
+        let b = Booking::demo(&t).await;
+        let done = b.place_paid(&t, "09:00").await;
+        let waiting = b.place_paid(&t, "18:00").await;
+        b.serve(&t, done).await;
+        let mut customer = common::Browser::new(&t);
+        customer
+            .login(linli_app::seed::DEMO_CUSTOMERS[0].0, PW)
+            .await;
+
+        // Only a completed order has the panel; it counts down the 14 days.
+        let r = customer.get(&format!("/orders/{waiting}")).await;
+        assert!(!r.body.contains("order-guarantee"));
+        t.clock.advance_ms(HOUR_MS + MINUTE_MS);
+        let page = customer.get(&format!("/orders/{done}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("id=\"guarantee-countdown\""),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body
+                .contains("<strong>13</strong> 天 <strong>22</strong> 小时"),
+            "13 days 22 whole hours left: {}",
+            page.body
+        );
+        assert!(page.body.contains(&format!("/complaints?order={done}")));
+        let csrf = hidden(&page.body, "_csrf");
+        let once = hidden(&page.body, "_once");
+        let fields = [
+            ("_csrf", csrf.as_str()),
+            ("_once", once.as_str()),
+            ("kind", "loss"),
+            ("description", "钥匙不见了"),
+            ("amount", "88.80"),
+        ];
+        let r = customer
+            .post_form(&format!("/orders/{done}/guarantee"), &fields)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(r.location(), format!("/orders/{done}"));
+        // The same form sent again (double click, back and submit) files nothing more.
+        let r = customer
+            .post_form(&format!("/orders/{done}/guarantee"), &fields)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let claims = t.app.store.guarantee_claims_of_order(done).await.unwrap();
+        assert_eq!(claims.len(), 1);
+        assert_eq!(claims[0].claimed_fen, 8_880);
+        assert_eq!(claims[0].kind, "loss");
+        let page = customer.get(&format!("/orders/{done}")).await;
+        assert!(page.body.contains("平台审核中"), "{}", page.body);
+        assert!(
+            !page.body.contains("id=\"guarantee-form\""),
+            "one open claim at a time"
+        );
+        let r = customer.get("/admin/guarantee").await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+        let mut operator = common::Browser::new(&t);
+        operator.login(linli_app::seed::DEMO_ADMIN_PHONE, PW).await;
+        let q = operator.get("/admin/guarantee").await;
+        assert_eq!(q.status, StatusCode::OK);
+        assert!(q.body.contains("id=\"nav-guarantee\""));
+        assert!(q.body.contains("id=\"guarantee-fund-balance\""));
+        assert!(q.body.contains("钥匙不见了"));
+        assert!(q.body.contains("¥88.80"));
+        let csrf = hidden(&q.body, "_csrf");
+        let once = hidden(&q.body, "_once");
+        let cid = claims[0].id;
+        let too_much = [
+            ("_csrf", csrf.as_str()),
+            ("_once", once.as_str()),
+            ("decision", "approve"),
+            ("amount", "100"),
+            ("status", "open"),
+        ];
+        let r = operator
+            .post_form(&format!("/admin/guarantee/{cid}/decision"), &too_much)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let r = operator.get(&r.location()).await;
+        assert!(
+            r.body.contains("金额超过了可退或可赔付的上限"),
+            "{}",
+            r.body
+        );
+        let once = hidden(&r.body, "_once");
+        let approve = [
+            ("_csrf", csrf.as_str()),
+            ("_once", once.as_str()),
+            ("decision", "approve"),
+            ("amount", "50"),
+            ("status", "open"),
+        ];
+        let r = operator
+            .post_form(&format!("/admin/guarantee/{cid}/decision"), &approve)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let c = t.app.store.guarantee_claim(cid).await.unwrap().unwrap();
+        assert_eq!((c.status.as_str(), c.approved_fen), ("approved", 5_000));
+        let customer_id = b.customer.member().unwrap().id;
+        assert_eq!(owed(&t, Account::CustomerCredit(customer_id)).await, 5_000);
+
+        let page = customer.get(&format!("/orders/{done}")).await;
+        assert!(page.body.contains("已赔付 ¥50.00"), "{}", page.body);
+        let mut provider = common::Browser::new(&t);
+        provider
+            .login(linli_app::seed::DEMO_PROVIDER_PHONE, PW)
+            .await;
+        let r = provider.get(&format!("/orders/{done}")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(
+            !r.body.contains("order-guarantee"),
+            "the panel is the customer's"
+        );
+        let r = provider.get("/pro/earnings").await;
+        assert!(r.body.contains("先行赔付"), "{}", r.body);
     }
 );

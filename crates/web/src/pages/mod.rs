@@ -14,8 +14,10 @@ pub mod dev;
 pub mod discover;
 pub mod earnings;
 pub mod errors;
+pub mod guarantee;
 pub mod home;
 pub mod listings;
+pub mod once;
 pub mod orders;
 pub mod pro;
 pub mod providers;
@@ -282,6 +284,7 @@ pub fn routes(r: Routes, dev_mode: bool) -> Routes {
     let r = earnings::routes(r);
     let r = reviews::routes(r);
     let r = after_sale::routes(r);
+    let r = guarantee::routes(r);
     let r = complaints::routes(r);
     if dev_mode { dev::routes(r) } else { r }
 }
