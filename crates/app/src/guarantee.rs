@@ -2,21 +2,23 @@
 //! default) after an order was completed; an operator holding `finance.manage` approves (up to
 //! the amount claimed) or rejects. On approval one journal entry pays the customer at once from
 //! the guarantee fund (credited to their 用户补偿金 account, `CustomerCredit`) and makes the fund
-//! whole by charging the provider's available balance, which may go negative until their next
-//! settlement repays it. The fund itself is financed by a slice of every commission
+//! whole by charging the provider: first a positive available balance, then the deposit
+//! (保证金) up to what it holds, and anything beyond leaves the available balance negative until
+//! their next settlement repays it (`linli_domain::guarantee`). The fund itself is financed by a slice of every commission
 //! (`MoneyConfig::guarantee_bps`, set aside at release).
 
 use linli_domain::{
     DomainError,
+    guarantee::Payout,
     ids::{GuaranteeClaimId, OrderId},
-    ledger::{Account, Entry, EntryKind},
+    ledger::Account,
     money::Money,
     permission::Permission,
     time::Timestamp,
 };
 use linli_store::{GuaranteeClaimRow, GuaranteeDecision, StoreError};
 
-use crate::{Actor, App, AppError, AppResult};
+use crate::{Actor, App, AppError, AppResult, money::yuan};
 
 /// Most claims the operators' queue shows at once.
 pub const QUEUE_LIMIT: i64 = 200;
@@ -116,10 +118,6 @@ pub struct GuaranteePanel {
 
 /// Claim statuses the operators' queue filters on.
 pub const STATUSES: [&str; 3] = ["open", "approved", "rejected"];
-
-fn yuan(fen: i64) -> String {
-    format!("¥{}", Money::from_fen(fen).yuan_string())
-}
 
 fn conflict(code: &'static str, message: &'static str) -> AppError {
     AppError::Conflict { code, message }
@@ -405,7 +403,7 @@ impl App {
             return Err(conflict("claim_decided", "this claim was already decided"));
         }
         let note: String = f.note.trim().chars().take(200).collect();
-        let (status, approved_fen, entries) = match f.decision.trim() {
+        let (status, approved_fen, payout) = match f.decision.trim() {
             "approve" => {
                 let a = positive_amount(&f.amount)?;
                 if a > c.claimed_fen {
@@ -414,19 +412,16 @@ impl App {
                         "the approved amount is more than the claim",
                     ));
                 }
-                let amount = Money::from_fen(a);
-                let e = Entry::builder(EntryKind::GuaranteePayout)
-                    .order(c.order_id)
-                    .reference(format!("guarantee:{}", c.id))
-                    .memo(format!("先行赔付 ¥{}，由服务商承担", amount.yuan_string()))
-                    .debit(Account::GuaranteeFund, amount)
-                    .credit(Account::CustomerCredit(c.customer_id), amount)
-                    .debit(Account::ProviderAvailable(c.provider_id), amount)
-                    .credit(Account::GuaranteeFund, amount)
-                    .build()?;
-                ("approved", a, vec![e])
+                let payout = Payout {
+                    order: c.order_id,
+                    customer: c.customer_id,
+                    provider: c.provider_id,
+                    amount: Money::from_fen(a),
+                    reference: format!("guarantee:{}", c.id),
+                };
+                ("approved", a, Some(payout))
             }
-            "reject" => ("rejected", 0, Vec::new()),
+            "reject" => ("rejected", 0, None),
             _ => return Err(DomainError::Invalid("decision").into()),
         };
         let d = GuaranteeDecision {
@@ -435,7 +430,7 @@ impl App {
             approved_fen,
             note: &note,
             decided_by: me.id,
-            entries: &entries,
+            payout: payout.as_ref(),
         };
         match self.store.decide_guarantee_claim(&d, self.now()).await {
             Ok(()) => {}

@@ -580,6 +580,7 @@ impl App {
         if p.user_id == m.id {
             return Err(DomainError::Invalid("own service").into());
         }
+        self.require_deposit(&l).await?;
         let a = self
             .store
             .address(m.id, address)
