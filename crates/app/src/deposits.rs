@@ -108,6 +108,17 @@ impl App {
         Ok((required - held).max(0))
     }
 
+    /// [`App::deposit_shortfall_fen`] of a listing by id (0 for an unknown one).
+    pub async fn listing_deposit_shortfall_fen(
+        &self,
+        id: linli_domain::ids::ListingId,
+    ) -> AppResult<i64> {
+        match self.store.listing(id).await? {
+            Some(l) => self.deposit_shortfall_fen(&l).await,
+            None => Ok(0),
+        }
+    }
+
     /// Refuses booking a listing whose provider holds less deposit than its category requires.
     pub(crate) async fn require_deposit(&self, l: &ListingRow) -> AppResult<()> {
         if self.deposit_shortfall_fen(l).await? > 0 {

@@ -10,6 +10,7 @@ pub mod after_sale;
 pub mod areas;
 pub mod auth;
 pub mod complaints;
+pub mod deposits;
 pub mod dev;
 pub mod discover;
 pub mod earnings;
@@ -282,6 +283,7 @@ pub fn routes(r: Routes, dev_mode: bool) -> Routes {
     let r = search::routes(r);
     let r = orders::routes(r);
     let r = earnings::routes(r);
+    let r = deposits::routes(r);
     let r = reviews::routes(r);
     let r = after_sale::routes(r);
     let r = guarantee::routes(r);

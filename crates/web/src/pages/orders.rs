@@ -335,7 +335,7 @@ async fn pay(
 
 /// Whether `url` is on the host the browser used to reach us (a 303 there passes the
 /// page's CSP).
-fn same_site(headers: &HeaderMap, url: &str) -> bool {
+pub(crate) fn same_site(headers: &HeaderMap, url: &str) -> bool {
     let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
         return false;
     };
