@@ -13,7 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BINARY = join(REPO_ROOT, 'target', 'debug', 'linli');
+/** The binary under test: `E2E_BINARY` (not `LINLI_*`: those are the server's config), else the debug build in `CARGO_TARGET_DIR` or `target/`. */
+export const BINARY =
+  process.env.E2E_BINARY ?? join(process.env.CARGO_TARGET_DIR ?? join(REPO_ROOT, 'target'), 'debug', 'linli');
 export const ARTIFACTS = join(REPO_ROOT, 'e2e', 'artifacts');
 export const CHROMIUM = '/usr/bin/chromium';
 

@@ -160,8 +160,8 @@ fn parse_opt<T: std::str::FromStr>(s: Option<&str>) -> AppResult<Option<T>> {
 
 impl App {
     /// Refuses text the sensitive-word list blocks (texts held for review still pass: a
-    /// complaint is read by an operator anyway).
-    async fn screen_complaint_text(&self, text: &str) -> AppResult<()> {
+    /// complaint or a 先行赔付 claim is read by an operator anyway).
+    pub(crate) async fn refuse_blocked_text(&self, text: &str) -> AppResult<()> {
         match moderation::check(text, &self.word_list().await?) {
             Verdict::Reject(_) => Err(DomainError::ContentRejected.into()),
             Verdict::Review(_) | Verdict::Pass => Ok(()),
@@ -190,7 +190,7 @@ impl App {
         } else if let Some(p) = provider_id {
             self.store.provider(p).await?.ok_or(AppError::NotFound)?;
         }
-        self.screen_complaint_text(&text).await?;
+        self.refuse_blocked_text(&text).await?;
         let now = self.now();
         let row = ComplaintRow {
             id: ComplaintId::new(),
@@ -294,7 +294,7 @@ impl App {
                     message: "this complaint is already finished",
                 });
             }
-            self.screen_complaint_text(&text).await?;
+            self.refuse_blocked_text(&text).await?;
         }
         let to = if public && status == Status::Open {
             Status::InProgress

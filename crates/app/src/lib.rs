@@ -9,6 +9,7 @@ pub mod auth;
 pub mod complaints;
 pub mod crypto;
 pub mod dashboard;
+pub mod deposits;
 pub mod error;
 pub mod files;
 pub mod guarantee;

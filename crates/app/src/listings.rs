@@ -856,6 +856,7 @@ impl App {
                 name_en,
                 icon: String::new(),
                 sort,
+                deposit_fen: 0,
             })
             .await?;
         Ok(())

@@ -395,11 +395,11 @@ pub struct ReconciliationView {
     pub differences: Vec<Difference>,
 }
 
-fn yuan(fen: i64) -> String {
+pub(crate) fn yuan(fen: i64) -> String {
     format!("¥{}", Money::from_fen(fen).yuan_string())
 }
 
-fn pay_error(e: PayError) -> AppError {
+pub(crate) fn pay_error(e: PayError) -> AppError {
     match e {
         PayError::Rejected { code, message } => {
             tracing::warn!(%code, %message, "payment provider refused a request");
@@ -423,7 +423,7 @@ fn job(kind: &str, payload: String, at: Timestamp, dedupe: String) -> NewJob {
 }
 
 /// A new reference for the payment provider: 32 hex digits (v3 allows 6–32).
-fn new_reference() -> String {
+pub(crate) fn new_reference() -> String {
     uuid::Uuid::now_v7().simple().to_string()
 }
 
@@ -496,11 +496,11 @@ fn mask_account(no: &str) -> String {
 }
 
 impl App {
-    fn payments(&self) -> AppResult<&Payments> {
+    pub(crate) fn payments(&self) -> AppResult<&Payments> {
         self.payments.as_ref().ok_or(AppError::NotFound)
     }
 
-    fn notify_url(&self) -> AppResult<String> {
+    pub(crate) fn notify_url(&self) -> AppResult<String> {
         Ok(format!(
             "{}/api/v1/pay/notify",
             self.payments()?.public_base
@@ -595,11 +595,11 @@ impl App {
         self.store.order(id).await?.ok_or(AppError::NotFound)
     }
 
-    /// Asks the provider about a pending payment: a paid one is captured; one still unpaid
-    /// after its order can no longer be paid is closed.
+    /// Asks the provider about a pending payment (of an order or of a deposit): a paid one is
+    /// captured; one still unpaid after its order can no longer be paid is closed.
     pub async fn query_payment(&self, out_trade_no: &str) -> AppResult<()> {
         let Some(p) = self.store.payment(out_trade_no).await? else {
-            return Ok(());
+            return self.query_deposit_payment(out_trade_no).await;
         };
         if p.status != "pending" {
             return Ok(());
@@ -673,6 +673,9 @@ impl App {
     async fn capture(&self, t: &Transaction) -> AppResult<()> {
         let pay = self.payments()?;
         let Some(p) = self.store.payment(&t.out_trade_no).await? else {
+            if let Some(d) = self.store.deposit_payment(&t.out_trade_no).await? {
+                return self.capture_deposit(t, &d).await;
+            }
             tracing::warn!(out_trade_no = %t.out_trade_no, "payment for an unknown order");
             return Err(AppError::Payment {
                 code: "unknown_order",
@@ -1441,7 +1444,7 @@ impl App {
 
     // ----- provider earnings and withdrawals -------------------------------------------
 
-    async fn my_provider(&self, actor: &Actor) -> AppResult<linli_store::ProviderRow> {
+    pub(crate) async fn my_provider(&self, actor: &Actor) -> AppResult<linli_store::ProviderRow> {
         let me = actor.member()?;
         self.store
             .provider_by_user(me.id)

@@ -574,6 +574,7 @@ impl App {
         if owner == m.id {
             return Err(DomainError::Invalid("own service").into());
         }
+        self.require_deposit(&l).await?;
         let a = self
             .store
             .address(m.id, address)

@@ -207,6 +207,7 @@ pub async fn seed_categories(app: &App) -> AppResult<usize> {
                 name_en: (*en).into(),
                 icon: (*icon).into(),
                 sort,
+                deposit_fen: 0,
             })
             .await?;
         n += 1;
@@ -220,6 +221,7 @@ pub async fn seed_categories(app: &App) -> AppResult<usize> {
                     name_en: (*cen).into(),
                     icon: String::new(),
                     sort: i64::try_from(j).unwrap_or(0),
+                    deposit_fen: 0,
                 })
                 .await?;
             n += 1;

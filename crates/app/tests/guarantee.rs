@@ -339,3 +339,134 @@ backend_test!(
         assert_eq!(trial_total(&w).await, 0);
     }
 );
+
+/// Makes the listing's category require `yuan` of deposit and has the provider pay it.
+async fn paid_deposit(w: &World, yuan: &str) {
+    let operator = act_as(&w.app, OPERATOR).await;
+    w.app
+        .set_category_deposit(&operator, &w.listing.category, yuan)
+        .await
+        .unwrap();
+    let start = w.app.pay_deposit(&w.provider).await.unwrap();
+    w.app.mark_deposit_paid(&start.out_trade_no).await.unwrap();
+}
+
+/// Files a claim of `fen` on `id` and has an operator approve all of it.
+async fn paid_claim(w: &World, id: OrderId, fen: i64) {
+    let operator = act_as(&w.app, OPERATOR).await;
+    let c = w
+        .app
+        .file_guarantee_claim(&w.customer, id, &claim(fen))
+        .await
+        .unwrap();
+    let d = w
+        .app
+        .decide_guarantee_claim(&operator, c.id, &approve(fen))
+        .await
+        .unwrap();
+    assert_eq!((d.status.as_str(), d.approved_fen), ("approved", fen));
+}
+
+backend_test!(
+    a_payout_covered_by_the_available_balance_leaves_the_deposit_alone,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let pid = provider_id(&w).await;
+        paid_deposit(&w, "500").await;
+        let a = w.place("09:00").await.unwrap();
+        w.app.mark_paid(a).await.unwrap();
+        let total = serve_and_confirm(&w, a).await;
+        let (share, _) = RATE.split(Money::from_fen(total));
+        w.clock.advance_ms(DAY_MS + MINUTE_MS);
+        run_jobs(&w).await;
+        assert_eq!(owed(&w, Account::ProviderAvailable(pid)).await, share.fen());
+        assert_eq!(trial_total(&w).await, 0);
+
+        let payout = share.fen() / 2;
+        paid_claim(&w, a, payout).await;
+        assert_eq!(
+            owed(&w, Account::ProviderAvailable(pid)).await,
+            share.fen() - payout
+        );
+        assert_eq!(owed(&w, Account::ProviderDeposit(pid)).await, 50_000);
+        let customer = w.customer.member().unwrap().id;
+        assert_eq!(owed(&w, Account::CustomerCredit(customer)).await, payout);
+        assert_eq!(trial_total(&w).await, 0);
+    }
+);
+
+backend_test!(
+    a_payout_beyond_the_available_balance_is_taken_from_the_deposit,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let pid = provider_id(&w).await;
+        paid_deposit(&w, "500").await;
+        let a = w.place("09:00").await.unwrap();
+        w.app.mark_paid(a).await.unwrap();
+        let total = serve_and_confirm(&w, a).await;
+        let (share, _) = RATE.split(Money::from_fen(total));
+        // Nothing available yet: the earnings are inside the settlement delay.
+        assert_eq!(owed(&w, Account::ProviderAvailable(pid)).await, 0);
+        let fund = owed(&w, Account::GuaranteeFund).await;
+
+        paid_claim(&w, a, 30_000).await;
+        assert_eq!(owed(&w, Account::ProviderDeposit(pid)).await, 20_000);
+        assert_eq!(owed(&w, Account::ProviderAvailable(pid)).await, 0);
+        assert_eq!(owed(&w, Account::ProviderPending(pid)).await, share.fen());
+        assert_eq!(owed(&w, Account::GuaranteeFund).await, fund, "made whole");
+        let e = w
+            .app
+            .store
+            .order_entries(a)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.kind == "guarantee_payout")
+            .unwrap();
+        assert!(e.memo.contains("保证金 ¥300.00"), "{}", e.memo);
+        assert_eq!(trial_total(&w).await, 0);
+        // The deposit is short again: the listing cannot be booked until it is topped up.
+        assert_eq!(
+            w.app.deposit_shortfall_fen(&w.listing).await.unwrap(),
+            30_000
+        );
+        assert_eq!(
+            code(&w.place("15:00").await.unwrap_err()),
+            "deposit_required"
+        );
+    }
+);
+
+backend_test!(
+    a_payout_beyond_balance_and_deposit_leaves_a_negative_balance_that_later_earnings_repay,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let pid = provider_id(&w).await;
+        paid_deposit(&w, "100").await;
+        let a = w.place("09:00").await.unwrap();
+        let b = w.place("15:00").await.unwrap();
+        w.app.mark_paid(a).await.unwrap();
+        w.app.mark_paid(b).await.unwrap();
+        let total_a = serve_and_confirm(&w, a).await;
+        let (share_a, _) = RATE.split(Money::from_fen(total_a));
+
+        // ¥300 against ¥0 available and a ¥100 deposit: ¥100 from the deposit, ¥200 owed.
+        paid_claim(&w, a, 30_000).await;
+        assert_eq!(owed(&w, Account::ProviderDeposit(pid)).await, 0);
+        assert_eq!(owed(&w, Account::ProviderAvailable(pid)).await, -20_000);
+        assert_eq!(trial_total(&w).await, 0);
+
+        // The orders' earnings settle into available and repay it.
+        let total_b = serve_and_confirm(&w, b).await;
+        let (share_b, _) = RATE.split(Money::from_fen(total_b));
+        w.clock.advance_ms(DAY_MS + MINUTE_MS);
+        run_jobs(&w).await;
+        assert_eq!(owed(&w, Account::ProviderPending(pid)).await, 0);
+        assert_eq!(
+            owed(&w, Account::ProviderAvailable(pid)).await,
+            share_a.fen() + share_b.fen() - 20_000
+        );
+        assert_eq!(owed(&w, Account::ProviderDeposit(pid)).await, 0);
+        assert_eq!(trial_total(&w).await, 0);
+    }
+);

@@ -35,6 +35,9 @@ pub enum Account {
     CustomerCredit(UserId),
     /// The platform's 先行赔付 fund, financed by a slice of commission; owed-style like revenue.
     GuaranteeFund,
+    /// A provider's deposit (保证金): paid in through the payment provider, held by the
+    /// platform, drawn on when a 先行赔付 payout is more than the provider's available balance.
+    ProviderDeposit(ProviderId),
 }
 
 impl Account {
@@ -51,6 +54,7 @@ impl Account {
             Self::FeeRevenue => "revenue:withdrawal_fee".into(),
             Self::CustomerCredit(u) => format!("customer_credit:{u}"),
             Self::GuaranteeFund => "guarantee_fund".into(),
+            Self::ProviderDeposit(p) => format!("provider_deposit:{p}"),
         }
     }
 
@@ -71,6 +75,7 @@ impl Account {
             Some(("provider_available", id)) => Self::ProviderAvailable(id.parse()?),
             Some(("provider_withdrawing", id)) => Self::ProviderWithdrawing(id.parse()?),
             Some(("customer_credit", id)) => Self::CustomerCredit(id.parse()?),
+            Some(("provider_deposit", id)) => Self::ProviderDeposit(id.parse()?),
             Some(_) => return Err(bad()),
         })
     }
@@ -98,6 +103,7 @@ impl Account {
             Self::FeeRevenue => "提现手续费收入",
             Self::CustomerCredit(_) => "用户补偿金",
             Self::GuaranteeFund => "先行赔付基金",
+            Self::ProviderDeposit(_) => "服务商保证金",
         }
     }
 }
@@ -132,6 +138,8 @@ pub enum EntryKind {
     GuaranteeFunding,
     /// A 先行赔付 payout to a customer, charged to the provider at fault.
     GuaranteePayout,
+    /// A provider paid (part of) its deposit.
+    DepositPaid,
 }
 
 impl EntryKind {
@@ -151,6 +159,7 @@ impl EntryKind {
             Self::Reversal => "reversal",
             Self::GuaranteeFunding => "guarantee_funding",
             Self::GuaranteePayout => "guarantee_payout",
+            Self::DepositPaid => "deposit_paid",
         }
     }
 
@@ -170,6 +179,7 @@ impl EntryKind {
             Self::Reversal => "冲正",
             Self::GuaranteeFunding => "资金计提",
             Self::GuaranteePayout => "先行赔付",
+            Self::DepositPaid => "缴纳保证金",
         }
     }
 
@@ -189,6 +199,7 @@ impl EntryKind {
             Self::Reversal,
             Self::GuaranteeFunding,
             Self::GuaranteePayout,
+            Self::DepositPaid,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -416,9 +427,12 @@ mod tests {
             Account::FeeRevenue,
             Account::CustomerCredit(u),
             Account::GuaranteeFund,
+            Account::ProviderDeposit(p),
         ] {
             assert_eq!(Account::parse(&a.key()).unwrap(), a);
         }
+        assert_eq!(Account::ProviderDeposit(p).label(), "服务商保证金");
+        assert!(!Account::ProviderDeposit(p).is_asset());
         assert_eq!(Account::GuaranteeFund.key(), "guarantee_fund");
         assert_eq!(Account::GuaranteeFund.label(), "先行赔付基金");
         assert!(!Account::GuaranteeFund.is_asset());
@@ -485,7 +499,11 @@ mod tests {
 
     #[test]
     fn guarantee_entry_kinds_round_trip_and_the_fund_slice_rounds_down() {
-        for k in [EntryKind::GuaranteeFunding, EntryKind::GuaranteePayout] {
+        for k in [
+            EntryKind::GuaranteeFunding,
+            EntryKind::GuaranteePayout,
+            EntryKind::DepositPaid,
+        ] {
             assert_eq!(EntryKind::parse(k.as_str()).unwrap(), k);
         }
         assert_eq!(EntryKind::GuaranteePayout.label(), "先行赔付");

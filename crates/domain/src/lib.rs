@@ -8,6 +8,7 @@ pub mod booking;
 pub mod complaint;
 pub mod district;
 pub mod error;
+pub mod guarantee;
 pub mod ids;
 pub mod ledger;
 pub mod listing;

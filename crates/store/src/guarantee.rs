@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use linli_domain::{
+    guarantee::Payout,
     ids::{GuaranteeClaimId, OrderId, ProviderId, UserId},
-    ledger::Entry,
     time::Timestamp,
 };
 
@@ -53,8 +53,9 @@ pub struct GuaranteeDecision<'a> {
     pub note: &'a str,
     /// The operator.
     pub decided_by: UserId,
-    /// Ledger entries posted with the decision.
-    pub entries: &'a [Entry],
+    /// For an approval: the payout, whose entry is built under the provider's wallet lock from
+    /// its available balance and deposit as they stand (see [`linli_domain::guarantee`]).
+    pub payout: Option<&'a Payout>,
 }
 
 /// Claim persistence.

@@ -8,6 +8,7 @@
 pub mod after_sale;
 pub mod bookings;
 pub mod complaints;
+pub mod deposits;
 pub mod guarantee;
 pub mod listings;
 pub mod money;
@@ -21,6 +22,7 @@ pub use after_sale::*;
 use async_trait::async_trait;
 pub use bookings::*;
 pub use complaints::*;
+pub use deposits::*;
 pub use guarantee::*;
 use linli_domain::{
     ids::{AddressId, JobId, RoleId, SessionId, UserId},
@@ -111,6 +113,7 @@ pub trait Store:
     + AfterSaleStore
     + ComplaintStore
     + GuaranteeStore
+    + DepositStore
     + Send
     + Sync
     + 'static
@@ -233,6 +236,8 @@ pub trait Store:
     async fn categories(&self) -> StoreResult<Vec<CategoryRow>>;
     /// Renames a category.
     async fn rename_category(&self, id: &str, name_zh: &str, name_en: &str) -> StoreResult<()>;
+    /// Sets the deposit a category requires, 分; [`StoreError::NotFound`] for an unknown id.
+    async fn set_category_deposit(&self, id: &str, deposit_fen: i64) -> StoreResult<()>;
     /// Attributes of a category, in order.
     async fn category_attributes(&self, category_id: &str) -> StoreResult<Vec<AttributeRow>>;
     /// Adds an attribute; conflict on a duplicate name in the category.

@@ -296,7 +296,7 @@ pub trait MoneyStore: Send + Sync {
     async fn provider_withdrawals(&self, provider: ProviderId) -> StoreResult<Vec<WithdrawalRow>>;
     /// Withdrawals in a status, oldest first.
     async fn withdrawals_in(&self, status: &str, limit: i64) -> StoreResult<Vec<WithdrawalRow>>;
-    /// Payments, refunds and transfers that succeeded in `[from, to)`.
+    /// Payments (of orders and of deposits), refunds and transfers that succeeded in `[from, to)`.
     async fn money_events(&self, from: Timestamp, to: Timestamp) -> StoreResult<Vec<MoneyEvent>>;
     /// Saves (replaces) a day's reconciliation.
     async fn save_reconciliation(&self, row: &ReconciliationRow) -> StoreResult<()>;

@@ -201,6 +201,9 @@ pub struct CategoryRow {
     pub icon: String,
     /// Order among siblings.
     pub sort: i64,
+    /// Deposit (保证金) a provider must hold to take bookings in this category (and, for a
+    /// top-level category, in its children), 分.
+    pub deposit_fen: i64,
 }
 
 /// A job to schedule.

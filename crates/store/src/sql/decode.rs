@@ -77,6 +77,7 @@ pub fn category(row: &AnyRow) -> StoreResult<CategoryRow> {
         name_en: row.try_get("name_en")?,
         icon: row.try_get("icon")?,
         sort: row.try_get("sort")?,
+        deposit_fen: row.try_get("deposit_fen")?,
     })
 }
 

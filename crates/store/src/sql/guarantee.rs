@@ -3,11 +3,16 @@
 use async_trait::async_trait;
 use linli_domain::{
     ids::{GuaranteeClaimId, OrderId},
+    ledger::Account,
     time::Timestamp,
 };
 use sqlx::{Row, any::AnyRow};
 
-use super::{SqlStore, decode, map_err, money::append_entries, parse_id};
+use super::{
+    SqlStore, decode, map_err,
+    money::{append_entries, balance_in, lock_wallet},
+    parse_id,
+};
 use crate::{GuaranteeClaimRow, GuaranteeDecision, GuaranteeStore, StoreError, StoreResult};
 
 const COLUMNS: &str = "id, order_id, customer_id, provider_id, kind, description, claimed_fen, \
@@ -117,6 +122,19 @@ impl GuaranteeStore for SqlStore {
         now: Timestamp,
     ) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
+        // The provider's balances are read under its wallet lock, so the split between the
+        // available balance and the deposit holds against concurrent withdrawals.
+        let entry = match d.payout {
+            Some(p) => {
+                lock_wallet(&mut tx, p.provider).await?;
+                let available = Account::ProviderAvailable(p.provider);
+                let deposit = Account::ProviderDeposit(p.provider);
+                let available = available.owed(balance_in(&mut tx, &available.key()).await?);
+                let deposit = deposit.owed(balance_in(&mut tx, &deposit.key()).await?);
+                Some(p.entry(available, deposit)?)
+            }
+            None => None,
+        };
         let changed = sqlx::query(
             "UPDATE guarantee_claims SET status = $1, approved_fen = $2, note = $3, \
              decided_by = $4, decided_at = $5 WHERE id = $6 AND status = 'open'",
@@ -134,7 +152,7 @@ impl GuaranteeStore for SqlStore {
         if changed == 0 {
             return Err(StoreError::Conflict("guarantee_claim_status".into()));
         }
-        append_entries(&mut tx, d.entries, now).await?;
+        append_entries(&mut tx, entry.as_slice(), now).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(())
     }

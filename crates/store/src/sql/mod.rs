@@ -7,6 +7,7 @@ mod after_sale;
 mod bookings;
 mod complaints;
 mod decode;
+mod deposits;
 mod guarantee;
 mod listings;
 mod money;

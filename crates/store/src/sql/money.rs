@@ -59,6 +59,33 @@ pub(super) async fn append_entries(
     Ok(())
 }
 
+/// Takes the provider's wallet lock for the rest of the transaction: the provider's money moves
+/// (withdrawals, 先行赔付 recovery, deposits) queue here.
+pub(super) async fn lock_wallet(
+    tx: &mut sqlx::AnyConnection,
+    provider: ProviderId,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO wallets (provider_id, version) VALUES ($1, 1) \
+         ON CONFLICT (provider_id) DO UPDATE SET version = wallets.version + 1",
+    )
+    .bind(provider.to_string())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// The sum of an account's postings inside a transaction, 分.
+pub(super) async fn balance_in(tx: &mut sqlx::AnyConnection, account: &str) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS b FROM postings WHERE account = $1",
+    )
+    .bind(account)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(row.try_get::<i64, _>("b")?)
+}
+
 pub(super) async fn add_refunds(
     tx: &mut sqlx::AnyConnection,
     refunds: &[RefundRow],
@@ -488,21 +515,9 @@ impl MoneyStore for SqlStore {
     ) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
         // The wallet row is this provider's lock: concurrent requests queue here.
-        sqlx::query(
-            "INSERT INTO wallets (provider_id, version) VALUES ($1, 1) \
-             ON CONFLICT (provider_id) DO UPDATE SET version = wallets.version + 1",
-        )
-        .bind(w.provider_id.to_string())
-        .execute(&mut *tx)
-        .await?;
-        let row = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS b FROM postings WHERE account = $1",
-        )
-        .bind(available)
-        .fetch_one(&mut *tx)
-        .await?;
+        lock_wallet(&mut tx, w.provider_id).await?;
         // The available account is owed to the provider: its balance is negative.
-        let owed = -row.try_get::<i64, _>("b")?;
+        let owed = -balance_in(&mut tx, available).await?;
         if owed < w.amount_fen {
             return Err(StoreError::Rule(
                 linli_domain::DomainError::InsufficientBalance,
@@ -599,6 +614,8 @@ impl MoneyStore for SqlStore {
         let rows = sqlx::query(
             "SELECT 'payment' AS kind, out_trade_no AS our_ref, amount_fen AS amount, paid_at AS at \
              FROM payments WHERE status = 'success' AND paid_at >= $1 AND paid_at < $2 \
+             UNION ALL SELECT 'payment', out_trade_no, amount_fen, paid_at FROM deposit_payments \
+             WHERE status = 'success' AND paid_at >= $1 AND paid_at < $2 \
              UNION ALL SELECT 'refund', out_refund_no, amount_fen, finished_at FROM refunds \
              WHERE status = 'success' AND finished_at >= $1 AND finished_at < $2 \
              UNION ALL SELECT 'transfer', id, amount_fen - fee_fen, finished_at FROM withdrawals \

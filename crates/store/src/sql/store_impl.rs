@@ -689,8 +689,8 @@ impl Store for SqlStore {
 
     async fn upsert_category(&self, c: &CategoryRow) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO categories (id, parent_id, slug, name_zh, name_en, icon, sort) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (slug) DO NOTHING",
+            "INSERT INTO categories (id, parent_id, slug, name_zh, name_en, icon, sort, deposit_fen) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (slug) DO NOTHING",
         )
         .bind(&c.id)
         .bind(c.parent_id.clone())
@@ -699,6 +699,7 @@ impl Store for SqlStore {
         .bind(&c.name_en)
         .bind(&c.icon)
         .bind(c.sort)
+        .bind(c.deposit_fen)
         .execute(&self.pool)
         .await
         .map_err(map_err)?;
@@ -716,6 +717,19 @@ impl Store for SqlStore {
         let done = sqlx::query("UPDATE categories SET name_zh = $1, name_en = $2 WHERE id = $3")
             .bind(name_zh)
             .bind(name_en)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn set_category_deposit(&self, id: &str, deposit_fen: i64) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE categories SET deposit_fen = $1 WHERE id = $2")
+            .bind(deposit_fen)
             .bind(id)
             .execute(&self.pool)
             .await?;

@@ -8,9 +8,11 @@ pub mod auth;
 pub mod catalog;
 pub mod categories;
 pub mod complaints;
+pub mod deposits;
 pub mod discover;
 pub mod earnings;
 pub mod finance;
+pub mod guarantee;
 pub mod listings;
 pub mod me;
 pub mod orders;
@@ -58,7 +60,9 @@ use crate::access::{Access, Routes};
         visits::visit, visits::check_in, visits::service_code, visits::tick, visits::check_out, visits::photo,
         after_sale::open, after_sale::of_order, after_sale::get, after_sale::answer, after_sale::counter,
         after_sale::escalate, after_sale::photo, after_sale::queue, after_sale::evidence, after_sale::decide,
+        guarantee::file, guarantee::of_order, guarantee::queue, guarantee::decide,
         earnings::earnings, earnings::put_payout_account, earnings::withdraw, earnings::dashboard,
+        deposits::get, deposits::pay,
         search::search, search::suggestions, search::clear_history, search::set_pinned, search::synonyms, search::add_synonyms, search::delete_synonyms,
         finance::trial_balance, finance::order_ledger, finance::account_ledger, finance::withdrawals, finance::approve_withdrawal, finance::reject_withdrawal,
         finance::refund, finance::commission_rules, finance::save_commission_rule, finance::reconciliations, finance::reconcile,
@@ -77,9 +81,10 @@ use crate::access::{Access, Routes};
         (name = "listings", description = "Service listings"),
         (name = "orders", description = "Availability, slots and orders"),
         (name = "after-sale", description = "After-sale requests (售后): refunds, re-service, counter-offers, arbitration (operators: finance.manage)"),
+        (name = "guarantee", description = "先行赔付: customers' claims on completed orders, operators' decisions (finance.manage)"),
         (name = "reviews", description = "Reviews of confirmed orders, replies, reports, ratings of customers"),
         (name = "complaints", description = "Complaint tickets (customers; operators with complaints.handle) and provider reliability"),
-        (name = "earnings", description = "A provider's earnings, payout account and withdrawals"),
+        (name = "earnings", description = "A provider's earnings, payout account, withdrawals and deposit (保证金)"),
         (name = "admin", description = "Operator console (staff permissions required)"),
         (name = "finance", description = "Operator finance console: ledger, withdrawals, refunds, commission, reconciliation (finance.manage)"),
     )
@@ -116,7 +121,9 @@ pub fn routes(r: Routes) -> Routes {
     let r = pay::routes(r);
     let r = visits::routes(r);
     let r = after_sale::routes(r);
+    let r = guarantee::routes(r);
     let r = earnings::routes(r);
+    let r = deposits::routes(r);
     let r = reviews::routes(r);
     let r = complaints::routes(r);
     let r = finance::routes(r);

@@ -327,6 +327,8 @@ struct Detail {
     coverage: Option<linli_app::areas::Coverage>,
     favourite: bool,
     rl: super::reviews::ReviewList,
+    /// The provider holds less deposit than the category requires: not bookable for now.
+    deposit_short: bool,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -384,6 +386,12 @@ async fn detail(
         return super::errors::page_with(p, StatusCode::NOT_FOUND);
     };
     let rl = super::reviews::ReviewList::new(rv, format!("/services/{id}"), &rq);
+    let deposit_short = state
+        .app
+        .listing_deposit_shortfall_fen(id)
+        .await
+        .unwrap_or(0)
+        > 0;
     render(&Detail {
         p,
         l,
@@ -394,6 +402,7 @@ async fn detail(
         coverage,
         favourite,
         rl,
+        deposit_short,
     })
 }
 
@@ -534,6 +543,13 @@ async fn attribute_fields(State(state): State<AppState>, Query(q): Query<AttrQue
 struct CategoriesAdmin {
     p: Page,
     tree: Vec<(linli_store::CategoryRow, Vec<ChildCategory>)>,
+}
+
+impl CategoriesAdmin {
+    /// A deposit in yuan for the form field (`500.00`).
+    fn yuan(&self, fen: &i64) -> String {
+        linli_domain::money::Money::from_fen(*fen).yuan_string()
+    }
 }
 
 /// A second-level category with its attributes.

@@ -10,12 +10,15 @@ pub mod after_sale;
 pub mod areas;
 pub mod auth;
 pub mod complaints;
+pub mod deposits;
 pub mod dev;
 pub mod discover;
 pub mod earnings;
 pub mod errors;
+pub mod guarantee;
 pub mod home;
 pub mod listings;
+pub mod once;
 pub mod orders;
 pub mod pro;
 pub mod providers;
@@ -280,8 +283,10 @@ pub fn routes(r: Routes, dev_mode: bool) -> Routes {
     let r = search::routes(r);
     let r = orders::routes(r);
     let r = earnings::routes(r);
+    let r = deposits::routes(r);
     let r = reviews::routes(r);
     let r = after_sale::routes(r);
+    let r = guarantee::routes(r);
     let r = complaints::routes(r);
     if dev_mode { dev::routes(r) } else { r }
 }

@@ -10,6 +10,7 @@ use axum::{
 };
 use linli_app::{
     AppError,
+    guarantee::GuaranteePanel,
     listings::ListingView,
     money::PayStart,
     orders::{CancelPreview, Choice, OrderForm, OrderView, ScheduleForm, ScheduleView, Slots},
@@ -249,6 +250,10 @@ struct Detail {
     v: Option<VisitView>,
     /// The customer's service code as an inline SVG QR code.
     qr: Option<String>,
+    /// The 先行赔付 panel (the customer's completed orders).
+    guarantee: Option<GuaranteePanel>,
+    /// One-time token of the claim form.
+    once: String,
 }
 
 impl Detail {
@@ -282,12 +287,20 @@ async fn detail(
                 .as_ref()
                 .and_then(|v| v.service_code.as_deref())
                 .and_then(qr_svg);
+            let guarantee = state
+                .app
+                .guarantee_panel(&p.actor(), id)
+                .await
+                .ok()
+                .flatten();
             render(&Detail {
                 p,
                 minutes_left: left,
                 o,
                 v,
                 qr,
+                guarantee,
+                once: super::once::once_token(),
             })
         }
         Err(_) => super::errors::page_with(p, StatusCode::NOT_FOUND),
@@ -322,7 +335,7 @@ async fn pay(
 
 /// Whether `url` is on the host the browser used to reach us (a 303 there passes the
 /// page's CSP).
-fn same_site(headers: &HeaderMap, url: &str) -> bool {
+pub(crate) fn same_site(headers: &HeaderMap, url: &str) -> bool {
     let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
         return false;
     };

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod journey;
+
 use std::sync::Arc;
 
 use axum::{
@@ -149,6 +151,26 @@ impl TestApp {
         }
         self.send(b.body(Body::from(body.to_string())).unwrap())
             .await
+    }
+
+    /// A JSON request carrying an `Idempotency-Key`.
+    pub async fn json_keyed(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        key: &str,
+        body: Value,
+    ) -> Reply {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header("idempotency-key", key)
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(req).await
     }
 
     /// POSTs raw bytes (a photo) with a bearer token.
