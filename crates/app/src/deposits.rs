@@ -119,9 +119,13 @@ impl App {
         }
     }
 
-    /// Refuses booking a listing whose provider holds less deposit than its category requires.
-    pub(crate) async fn require_deposit(&self, l: &ListingRow) -> AppResult<()> {
-        if self.deposit_shortfall_fen(l).await? > 0 {
+    /// Refuses booking a listing whose provider holds less deposit than its category requires
+    /// (the requirement comes with the listing's bookable read; the deposit is read only when
+    /// there is one).
+    pub(crate) async fn require_deposit(&self, b: &linli_store::BookableListing) -> AppResult<()> {
+        if b.deposit_required_fen > 0
+            && self.deposit_held_fen(b.listing.provider_id).await? < b.deposit_required_fen
+        {
             return Err(AppError::Conflict {
                 code: "deposit_required",
                 message: "this provider has not paid the deposit its category requires",

@@ -414,10 +414,7 @@ impl App {
     }
 
     /// A published, bookable listing and its provider.
-    async fn bookable(
-        &self,
-        id: ListingId,
-    ) -> AppResult<(linli_store::ListingRow, linli_domain::ids::UserId)> {
+    async fn bookable(&self, id: ListingId) -> AppResult<linli_store::BookableListing> {
         self.store
             .bookable_listing(id)
             .await?
@@ -475,7 +472,11 @@ impl App {
     ) -> AppResult<Slots> {
         let m = actor.member()?;
         let day = Day::parse(date)?;
-        let (l, owner) = self.bookable(listing).await?;
+        let linli_store::BookableListing {
+            listing: l,
+            provider_user: owner,
+            ..
+        } = self.bookable(listing).await?;
         let a = self
             .store
             .address(m.id, address)
@@ -570,11 +571,12 @@ impl App {
             .into());
         }
         let start = parse_start(&f.date, &f.time)?;
-        let (l, owner) = self.bookable(listing).await?;
-        if owner == m.id {
+        let b = self.bookable(listing).await?;
+        if b.provider_user == m.id {
             return Err(DomainError::Invalid("own service").into());
         }
-        self.require_deposit(&l).await?;
+        self.require_deposit(&b).await?;
+        let l = b.listing;
         let a = self
             .store
             .address(m.id, address)

@@ -64,6 +64,18 @@ pub struct ListingRow {
     pub updated_at: Timestamp,
 }
 
+/// A listing that can be booked now, as [`ListingStore::bookable_listing`] reads it.
+#[derive(Debug, Clone)]
+pub struct BookableListing {
+    /// The listing.
+    pub listing: ListingRow,
+    /// The provider's account.
+    pub provider_user: UserId,
+    /// The deposit (保证金) the listing's category requires, 分: the larger of its own and its
+    /// parent's requirement (0 when none).
+    pub deposit_required_fen: i64,
+}
+
 /// Listing persistence. Each call is one transaction; changes write an outbox event.
 #[async_trait]
 pub trait ListingStore: Send + Sync {
@@ -84,8 +96,8 @@ pub trait ListingStore: Send + Sync {
     /// One listing.
     async fn listing(&self, id: ListingId) -> StoreResult<Option<ListingRow>>;
     /// A published listing whose provider is approved and not suspended, with the provider's
-    /// account: what booking needs, in one read.
-    async fn bookable_listing(&self, id: ListingId) -> StoreResult<Option<(ListingRow, UserId)>>;
+    /// account and the deposit its category requires: what booking needs, in one read.
+    async fn bookable_listing(&self, id: ListingId) -> StoreResult<Option<BookableListing>>;
     /// A provider's listings, newest change first.
     async fn listings_of(&self, provider: ProviderId) -> StoreResult<Vec<ListingRow>>;
     /// Listings by status, oldest change first, with the total.

@@ -9,7 +9,7 @@ use linli_domain::{
 use sqlx::{Row, any::AnyRow};
 
 use super::{SqlStore, decode, map_err, parse_id};
-use crate::{ListingRow, ListingStore, StoreError, StoreResult};
+use crate::{BookableListing, ListingRow, ListingStore, StoreError, StoreResult};
 
 fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> StoreResult<T> {
     let text: String = row.try_get(col)?;
@@ -196,10 +196,14 @@ impl ListingStore for SqlStore {
         row.as_ref().map(listing).transpose()
     }
 
-    async fn bookable_listing(&self, id: ListingId) -> StoreResult<Option<(ListingRow, UserId)>> {
+    async fn bookable_listing(&self, id: ListingId) -> StoreResult<Option<BookableListing>> {
         let row = sqlx::query(
-            "SELECT l.*, p.user_id AS provider_user_id FROM listings l \
-             JOIN providers p ON p.id = l.provider_id \
+            "SELECT l.*, p.user_id AS provider_user_id, \
+             COALESCE(c.deposit_fen, 0) AS own_deposit_fen, \
+             COALESCE(pc.deposit_fen, 0) AS parent_deposit_fen \
+             FROM listings l JOIN providers p ON p.id = l.provider_id \
+             LEFT JOIN categories c ON c.slug = l.category \
+             LEFT JOIN categories pc ON pc.id = c.parent_id \
              WHERE l.id = $1 AND l.status = 'published' AND p.status = 'approved' \
              AND p.suspended = 0",
         )
@@ -208,10 +212,13 @@ impl ListingStore for SqlStore {
         .await?;
         row.as_ref()
             .map(|r| {
-                Ok((
-                    listing(r)?,
-                    parse_id(&r.try_get::<String, _>("provider_user_id")?)?,
-                ))
+                let own: i64 = r.try_get("own_deposit_fen")?;
+                let parent: i64 = r.try_get("parent_deposit_fen")?;
+                Ok(BookableListing {
+                    listing: listing(r)?,
+                    provider_user: parse_id(&r.try_get::<String, _>("provider_user_id")?)?,
+                    deposit_required_fen: own.max(parent),
+                })
             })
             .transpose()
     }
