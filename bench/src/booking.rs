@@ -45,7 +45,7 @@ use anyhow::{Context, Result, ensure};
 use linli_app::{App, AppConfig, Secret, orders::ScheduleForm, profile::AddressFields};
 use linli_domain::{
     ids::JobId,
-    schedule::{CELL_MS, Travel},
+    schedule::{CELL_MS, MAX_JOB_MS, Travel},
     time::{Clock, Day, MINUTE_MS, SystemClock},
 };
 use linli_store::Store;
@@ -630,7 +630,8 @@ async fn raw_order(raw: &RawSqlite, o: &Order) -> Result<()> {
     let first = o.start_ms.div_euclid(CELL_MS);
     let rows = sqlx::query(
         "SELECT CAST(0 AS BIGINT) AS k, start_at AS a, end_at AS b FROM bench_orders \
-         WHERE provider_id = $1 AND start_at < $2 AND end_at > $3 AND id <> $4 \
+         WHERE provider_id = $1 AND start_at < $2 AND end_at > $3 AND start_at > $7 \
+         AND id <> $4 \
          UNION ALL SELECT CAST(1 AS BIGINT), cell, lane FROM bench_cells \
          WHERE provider_id = $1 AND cell >= $5 AND cell < $6",
     )
@@ -640,6 +641,7 @@ async fn raw_order(raw: &RawSqlite, o: &Order) -> Result<()> {
     .bind(&id)
     .bind(first)
     .bind(first + o.cells)
+    .bind(o.start_ms - reach - MAX_JOB_MS)
     .fetch_all(&mut *tx)
     .await?;
     let mut used = Vec::new();

@@ -410,6 +410,10 @@ pub fn free_starts(
     out
 }
 
+/// The longest a job can be: [`check`] keeps every job inside one working window of one local
+/// day. Lets the booking check bound its read from below (`start_at`), not only from above.
+pub const MAX_JOB_MS: i64 = DAY_MIN * MINUTE_MS;
+
 /// Length of one occupancy cell, the unit the database's no-double-booking constraint counts
 /// in: a job holds every cell its time (plus buffer) touches, each in one of `capacity` lanes,
 /// and a cell-lane pair is unique per provider.

@@ -1,7 +1,9 @@
 //! [`SqlStore`]: the [`crate::Store`] adapter over sqlx's `Any` driver. One set of statements
 //! runs on both databases; the few backend differences are named here: connection pragmas
 //! ([`connect`]), how write transactions begin ([`SqlStore::write_tx`], with the in-process
-//! write gate on SQLite) and job claiming (`store_impl.rs`, `claim_jobs`).
+//! write gate on SQLite), job claiming (`store_impl.rs`, `claim_jobs`) and an order change's
+//! timeline entry with its jobs, one statement on PostgreSQL (`bookings.rs`,
+//! `add_event_and_jobs`).
 
 mod after_sale;
 mod bookings;
