@@ -171,11 +171,12 @@ pub async fn section(settings: Settings) -> Result<()> {
         |i, _warm_up| {
             let orders = Arc::clone(orders_ref);
             let raw = raw_ref.clone();
+            let pacer = Arc::new(Pacer::closed(per_run));
             async move {
                 if i == 0 {
-                    anchor(raw, orders, settings).await
+                    anchor(raw, orders, pacer, settings.connections).await
                 } else {
-                    subject(addr, orders, settings).await
+                    subject(addr, orders, pacer, settings.connections).await
                 }
             }
         },
@@ -207,9 +208,9 @@ pub async fn section(settings: Settings) -> Result<()> {
             let pacer = Arc::new(Pacer::new(rate, settings.paced_orders()));
             async move {
                 if i == 0 {
-                    paced_anchor(raw, orders, pacer, settings.connections).await
+                    anchor(raw, orders, pacer, settings.connections).await
                 } else {
-                    paced_subject(addr, orders, pacer, settings.connections).await
+                    subject(addr, orders, pacer, settings.connections).await
                 }
             }
         },
@@ -465,30 +466,8 @@ async fn act_as(app: &App, user: linli_domain::ids::UserId) -> Result<linli_app:
         .await?)
 }
 
-async fn subject(addr: SocketAddr, orders: Arc<Orders>, settings: Settings) -> Result<RunStats> {
-    let per_conn = settings.orders.div_ceil(settings.connections);
-    let mut tasks = JoinSet::new();
-    let started = Instant::now();
-    for _ in 0..settings.connections {
-        let orders = Arc::clone(&orders);
-        tasks.spawn(async move {
-            let mut conn = Conn::open(addr).await?;
-            let mut lat = Vec::with_capacity(per_conn);
-            for _ in 0..per_conn {
-                let o = orders.take().context("ran out of generated orders")?;
-                let req = order_request(addr, o);
-                let t = Instant::now();
-                conn.send(req.as_bytes(), 201).await?;
-                lat.push(t.elapsed());
-            }
-            anyhow::Ok(lat)
-        });
-    }
-    finish(tasks, started).await
-}
-
-/// The subject at the pacer's rate: each connection sends the next due order when it is free.
-async fn paced_subject(
+/// The subject: each connection sends the next due order when it is free.
+async fn subject(
     addr: SocketAddr,
     orders: Arc<Orders>,
     pacer: Arc<Pacer>,
@@ -512,8 +491,8 @@ async fn paced_subject(
     finish(tasks, started).await
 }
 
-/// The anchor at the pacer's rate, with as many tasks as the subject has connections.
-async fn paced_anchor(
+/// The anchor, with as many tasks as the subject has connections.
+async fn anchor(
     raw: RawSqlite,
     orders: Arc<Orders>,
     pacer: Arc<Pacer>,
@@ -548,29 +527,6 @@ fn order_request(addr: SocketAddr, o: &Order) -> String {
         o.body.len(),
         o.body
     )
-}
-
-async fn anchor(raw: RawSqlite, orders: Arc<Orders>, settings: Settings) -> Result<RunStats> {
-    let per_task = settings.orders.div_ceil(settings.connections);
-    let mut tasks = JoinSet::new();
-    let started = Instant::now();
-    for _ in 0..settings.connections {
-        let (orders, raw) = (Arc::clone(&orders), raw.clone());
-        tasks.spawn(async move {
-            let mut lat = Vec::with_capacity(per_task);
-            for _ in 0..per_task {
-                let o = orders
-                    .take()
-                    .context("ran out of generated orders")?
-                    .clone();
-                let t = Instant::now();
-                raw_order(&raw, &o).await?;
-                lat.push(t.elapsed());
-            }
-            anyhow::Ok(lat)
-        });
-    }
-    finish(tasks, started).await
 }
 
 pub(crate) async fn finish(
@@ -737,7 +693,8 @@ pub async fn postgres_section(settings: Settings) -> Result<()> {
                     let clients = settings.connections;
                     tokio::task::spawn_blocking(move || pgbench_run(&url, clients)).await?
                 } else {
-                    subject(addr, orders, settings).await
+                    let pacer = Arc::new(Pacer::closed(per_run));
+                    subject(addr, orders, pacer, settings.connections).await
                 }
             }
         },

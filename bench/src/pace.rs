@@ -15,11 +15,13 @@ use std::{
 
 use tokio::time::Instant;
 
-/// Hands out due times `start + i / rate` for `i` in `0..total`, to any number of workers.
+/// Hands out due times `start + i / rate` for `i` in `0..total`, to any number of workers;
+/// or, closed loop, `total` requests each due when a worker takes it.
 #[derive(Debug)]
 pub struct Pacer {
     start: Instant,
-    interval: Duration,
+    /// `None`: closed loop.
+    interval: Option<Duration>,
     total: usize,
     next: AtomicUsize,
 }
@@ -30,7 +32,17 @@ impl Pacer {
         Self {
             // A short lead so every worker is waiting when the first request falls due.
             start: Instant::now() + Duration::from_millis(20),
-            interval: Duration::from_secs_f64(1.0 / per_sec.max(1.0)),
+            interval: Some(Duration::from_secs_f64(1.0 / per_sec.max(1.0))),
+            total,
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    /// `total` requests, each due as soon as a worker is free to send it (throughput runs).
+    pub fn closed(total: usize) -> Self {
+        Self {
+            start: Instant::now(),
+            interval: None,
             total,
             next: AtomicUsize::new(0),
         }
@@ -44,7 +56,10 @@ impl Pacer {
         if i >= self.total {
             return None;
         }
-        let due = self.start + self.interval.mul_f64(i as f64);
+        let Some(interval) = self.interval else {
+            return Some(Instant::now());
+        };
+        let due = self.start + interval.mul_f64(i as f64);
         tokio::time::sleep_until(due).await;
         Some(due)
     }
@@ -62,6 +77,14 @@ mod tests {
         let c = p.next().await.unwrap();
         assert_eq!(b - a, Duration::from_millis(1));
         assert_eq!(c - b, Duration::from_millis(1));
+        assert!(p.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_closed_loop_hands_out_its_total_at_once() {
+        let p = Pacer::closed(2);
+        assert!(p.next().await.unwrap().elapsed() < Duration::from_millis(5));
+        assert!(p.next().await.is_some());
         assert!(p.next().await.is_none());
     }
 
