@@ -848,6 +848,7 @@ impl App {
             }),
             money_version: Some(o.money_version),
             now: self.now(),
+            visit: None,
         };
         match self.store.change_order(&change).await {
             Ok(_) => Ok(()),
@@ -1428,6 +1429,7 @@ impl App {
             capture: None,
             money_version: fx.money_version,
             now: self.now(),
+            visit: None,
         };
         self.store
             .change_order(&change)

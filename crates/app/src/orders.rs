@@ -37,6 +37,8 @@ pub(crate) struct Effects<'a> {
     pub capture: Option<linli_store::Capture<'a>>,
     /// Expected money version.
     pub money_version: Option<i64>,
+    /// The visit's check-in or check-out, written with the change.
+    pub visit: Option<linli_store::VisitRecord<'a>>,
 }
 
 /// A provider may start a job this long before its start.
@@ -895,6 +897,7 @@ impl App {
                 refunds: &fx.refunds,
                 capture: fx.capture,
                 money_version: fx.money_version,
+                visit: fx.visit,
                 now: self.now(),
             })
             .await?)

@@ -13,7 +13,7 @@ use linli_domain::{
     time::MINUTE_MS,
     visit,
 };
-use linli_store::{CheckInRow, CodeCheck, OrderRow, VisitRow};
+use linli_store::{CheckInRow, CodeCheck, OrderRow, VisitRecord, VisitRow};
 
 use crate::{
     Actor, App, AppError, AppResult, files,
@@ -266,27 +266,24 @@ impl App {
         } else {
             format!("签到 · 距离 {distance} 米 · 原因：{reason}")
         };
+        let at = CheckInRow {
+            lat_micro: lat,
+            lng_micro: lng,
+            distance_m: distance,
+            reason: &reason,
+        };
         self.apply(
             &o,
             OrderAction::Start,
             "started",
             "provider",
             &note,
-            Effects::default(),
+            Effects {
+                visit: Some(VisitRecord::CheckIn(&at)),
+                ..Effects::default()
+            },
         )
         .await?;
-        self.store
-            .record_check_in(
-                id,
-                &CheckInRow {
-                    lat_micro: lat,
-                    lng_micro: lng,
-                    distance_m: distance,
-                    reason: &reason,
-                },
-                self.now(),
-            )
-            .await?;
         self.store
             .push_notification(
                 o.customer_id,
@@ -457,13 +454,15 @@ impl App {
                     o.id,
                     at,
                 )],
+                visit: Some(VisitRecord::CheckOut {
+                    actual_minutes: actual,
+                    final_fen,
+                    extra_fen,
+                }),
                 ..Effects::default()
             },
         )
         .await?;
-        self.store
-            .record_check_out(id, actual, final_fen, extra_fen, self.now())
-            .await?;
         self.store
             .push_notification(
                 o.customer_id,

@@ -366,3 +366,55 @@ backend_test!(
         );
     }
 );
+
+backend_test!(
+    a_status_change_whose_visit_record_cannot_be_written_is_rolled_back_with_it,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let id = w.place("09:00").await.unwrap();
+        accepted_and_due(&w, id).await;
+        let o = w.app.store.order(id).await.unwrap().unwrap();
+        // No visit was opened for this order, so the check-in cannot be recorded: the status
+        // change in the same transaction must not happen either.
+        let at = linli_store::CheckInRow {
+            lat_micro: o.lat_micro,
+            lng_micro: o.lng_micro,
+            distance_m: 0,
+            reason: "",
+        };
+        let e = w
+            .app
+            .store
+            .change_order(&linli_store::OrderChange {
+                id,
+                from: "accepted",
+                to: "in_service",
+                action: "started",
+                actor: "provider",
+                note: "签到",
+                accept_deadline: None,
+                amounts: None,
+                reliability: None,
+                jobs: &[],
+                entries: &[],
+                refunds: &[],
+                capture: None,
+                money_version: None,
+                visit: Some(linli_store::VisitRecord::CheckIn(&at)),
+                now: w.clock.now(),
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(e, linli_store::StoreError::NotFound), "{e:?}");
+        assert_eq!(
+            w.status(id).await,
+            "accepted",
+            "the status change was rolled back"
+        );
+        let events = w.app.store.order_events(id).await.unwrap();
+        assert!(
+            events.iter().all(|e| e.action != "started"),
+            "no timeline entry either"
+        );
+    }
+);

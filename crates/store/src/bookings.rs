@@ -133,6 +133,8 @@ pub struct OrderChange<'a> {
     pub capture: Option<Capture<'a>>,
     /// Only if the order's money version is still this (every change bumps it).
     pub money_version: Option<i64>,
+    /// The visit's check-in or check-out, written with the change.
+    pub visit: Option<crate::VisitRecord<'a>>,
     /// When.
     pub now: Timestamp,
 }

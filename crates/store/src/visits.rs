@@ -65,6 +65,24 @@ pub struct CheckInRow<'a> {
     pub reason: &'a str,
 }
 
+/// What a visit records about its order's status change, written in the change's own
+/// transaction ([`crate::OrderChange::visit`]): the two stand or fall together.
+#[derive(Debug, Clone, Copy)]
+pub enum VisitRecord<'a> {
+    /// Check-in position, when the service starts. The visit must have been opened.
+    CheckIn(&'a CheckInRow<'a>),
+    /// Check-out, when the job is completed: actual minutes, the final price of an hourly job
+    /// and the amount above what was paid that awaits the customer's approval.
+    CheckOut {
+        /// Minutes from check-in to check-out.
+        actual_minutes: i64,
+        /// Final price of an hourly job, 分.
+        final_fen: Option<i64>,
+        /// Amount above what was paid, 分.
+        extra_fen: i64,
+    },
+}
+
 /// What a service code attempt found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodeCheck {
@@ -84,13 +102,6 @@ pub trait VisitStore: Send + Sync {
     /// Opens the order's visit with `code` unless it has one; returns the visit.
     async fn open_visit(&self, order: OrderId, code: &str, now: Timestamp)
     -> StoreResult<VisitRow>;
-    /// Records the check-in position (the order's status change is made separately).
-    async fn record_check_in(
-        &self,
-        order: OrderId,
-        at: &CheckInRow<'_>,
-        now: Timestamp,
-    ) -> StoreResult<()>;
     /// Checks `code` against the visit, counting a wrong one; `max` wrong attempts lock it.
     async fn try_service_code(
         &self,
@@ -106,15 +117,6 @@ pub trait VisitStore: Send + Sync {
         index: i64,
         photo: &str,
         thumb: &str,
-        now: Timestamp,
-    ) -> StoreResult<()>;
-    /// Records check-out: actual minutes, final price and the amount awaiting approval.
-    async fn record_check_out(
-        &self,
-        order: OrderId,
-        actual_minutes: i64,
-        final_fen: Option<i64>,
-        extra_fen: i64,
         now: Timestamp,
     ) -> StoreResult<()>;
 }

@@ -641,6 +641,9 @@ impl BookingStore for SqlStore {
             .execute(&mut *tx)
             .await?;
         }
+        if let Some(v) = c.visit {
+            super::visits::write_visit(&mut tx, c.id, v, c.now).await?;
+        }
         super::money::add_refunds(&mut tx, c.refunds).await?;
         super::money::append_entries(&mut tx, c.entries, c.now).await?;
         tx.commit().await.map_err(map_err)?;

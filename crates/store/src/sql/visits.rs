@@ -5,7 +5,7 @@ use linli_domain::{ids::OrderId, time::Timestamp};
 use sqlx::{Row, any::AnyRow};
 
 use super::{SqlStore, decode, parse_id};
-use crate::{CheckInRow, ChecklistTickRow, CodeCheck, StoreResult, VisitRow, VisitStore};
+use crate::{ChecklistTickRow, CodeCheck, StoreResult, VisitRecord, VisitRow, VisitStore};
 
 const VISIT_COLUMNS: &str = "order_id, service_code, code_attempts, code_verified_at, checkin_at, \
      checkin_lat_micro, checkin_lng_micro, checkin_distance_m, override_reason, checkout_at, \
@@ -85,32 +85,6 @@ impl VisitStore for SqlStore {
         self.visit(order).await?.ok_or(crate::StoreError::NotFound)
     }
 
-    async fn record_check_in(
-        &self,
-        order: OrderId,
-        at: &CheckInRow<'_>,
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        let done = sqlx::query(
-            "UPDATE service_visits SET checkin_at = $2, checkin_lat_micro = $3, \
-             checkin_lng_micro = $4, checkin_distance_m = $5, override_reason = $6 \
-             WHERE order_id = $1",
-        )
-        .bind(order.to_string())
-        .bind(now.0)
-        .bind(at.lat_micro)
-        .bind(at.lng_micro)
-        .bind(at.distance_m)
-        .bind(at.reason)
-        .execute(&self.pool)
-        .await?;
-        if done.rows_affected() == 1 {
-            Ok(())
-        } else {
-            Err(crate::StoreError::NotFound)
-        }
-    }
-
     async fn try_service_code(
         &self,
         order: OrderId,
@@ -179,26 +153,53 @@ impl VisitStore for SqlStore {
         .await?;
         Ok(())
     }
+}
 
-    async fn record_check_out(
-        &self,
-        order: OrderId,
-        actual_minutes: i64,
-        final_fen: Option<i64>,
-        extra_fen: i64,
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE service_visits SET checkout_at = $2, actual_minutes = $3, final_fen = $4, \
-             extra_fen = $5 WHERE order_id = $1",
-        )
-        .bind(order.to_string())
-        .bind(now.0)
-        .bind(actual_minutes)
-        .bind(final_fen)
-        .bind(extra_fen)
-        .execute(&self.pool)
-        .await?;
+/// Writes `rec` for `order` inside the caller's transaction; a check-in on an order whose visit
+/// was not opened is `NotFound` (and the caller's transaction is rolled back with it).
+pub(super) async fn write_visit(
+    tx: &mut sqlx::AnyConnection,
+    order: OrderId,
+    rec: VisitRecord<'_>,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let done = match rec {
+        VisitRecord::CheckIn(at) => {
+            sqlx::query(
+                "UPDATE service_visits SET checkin_at = $2, checkin_lat_micro = $3, \
+                 checkin_lng_micro = $4, checkin_distance_m = $5, override_reason = $6 \
+                 WHERE order_id = $1",
+            )
+            .bind(order.to_string())
+            .bind(now.0)
+            .bind(at.lat_micro)
+            .bind(at.lng_micro)
+            .bind(at.distance_m)
+            .bind(at.reason)
+            .execute(&mut *tx)
+            .await?
+        }
+        VisitRecord::CheckOut {
+            actual_minutes,
+            final_fen,
+            extra_fen,
+        } => {
+            sqlx::query(
+                "UPDATE service_visits SET checkout_at = $2, actual_minutes = $3, \
+                 final_fen = $4, extra_fen = $5 WHERE order_id = $1",
+            )
+            .bind(order.to_string())
+            .bind(now.0)
+            .bind(actual_minutes)
+            .bind(final_fen)
+            .bind(extra_fen)
+            .execute(&mut *tx)
+            .await?
+        }
+    };
+    if done.rows_affected() == 1 {
         Ok(())
+    } else {
+        Err(crate::StoreError::NotFound)
     }
 }
