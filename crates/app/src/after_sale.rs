@@ -483,9 +483,9 @@ impl App {
         Ok(view(&r))
     }
 
-    /// Moves `before` to `after`; a refund of `refund_fen` goes through [`App::refund_order`].
-    /// The status change is claimed first (so two callers cannot both refund); if the refund
-    /// is then refused the request is put back.
+    /// Moves `before` to `after`; a refund of `refund_fen` goes through
+    /// [`App::refund_order_settling`], which moves the request in the refund's own transaction
+    /// (conditional on its status, so two callers cannot both refund).
     async fn settle_request(
         &self,
         before: &AfterSaleRow,
@@ -504,19 +504,20 @@ impl App {
                 "the refund is more than the order still holds",
             ));
         }
-        if !self.store.update_after_sale(after, &before.status).await? {
+        if refund_fen > 0 {
+            self.refund_order_settling(
+                &o,
+                refund_fen,
+                "售后退款",
+                who,
+                Some((after, &before.status)),
+            )
+            .await?;
+        } else if !self.store.update_after_sale(after, &before.status).await? {
             return Err(conflict(
                 "after_sale_changed",
                 "the request changed meanwhile; please reload",
             ));
-        }
-        if refund_fen > 0
-            && let Err(e) = self.refund_order(&o, refund_fen, "售后退款", who).await
-        {
-            let mut back = before.clone();
-            back.updated_at = self.now();
-            self.store.update_after_sale(&back, &after.status).await?;
-            return Err(e);
         }
         Ok(view(after))
     }

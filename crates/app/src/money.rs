@@ -849,6 +849,7 @@ impl App {
             money_version: Some(o.money_version),
             now: self.now(),
             visit: None,
+            after_sale: None,
         };
         match self.store.change_order(&change).await {
             Ok(_) => Ok(()),
@@ -1330,6 +1331,21 @@ impl App {
         reason: &str,
         actor: &str,
     ) -> AppResult<()> {
+        self.refund_order_settling(o, amount_fen, reason, actor, None)
+            .await
+    }
+
+    /// [`App::refund_order`], settling an after-sale request (its new state, and the status it
+    /// must still be in) in the same transaction: both happen or neither
+    /// (`after_sale_changed` when the request moved on meanwhile).
+    pub(crate) async fn refund_order_settling(
+        &self,
+        o: &OrderRow,
+        amount_fen: i64,
+        reason: &str,
+        actor: &str,
+        after_sale: Option<(&linli_store::AfterSaleRow, &str)>,
+    ) -> AppResult<()> {
         let amount = amount_fen;
         let reason = reason.to_owned();
         if amount <= 0 || o.paid_fen <= 0 {
@@ -1430,6 +1446,7 @@ impl App {
             money_version: fx.money_version,
             now: self.now(),
             visit: None,
+            after_sale,
         };
         self.store
             .change_order(&change)
@@ -1438,6 +1455,10 @@ impl App {
                 StoreError::Rule(DomainError::InvalidTransition) => AppError::Conflict {
                     code: "order_changed",
                     message: "the order changed meanwhile; please reload",
+                },
+                StoreError::Conflict(c) if c == "after_sale" => AppError::Conflict {
+                    code: "after_sale_changed",
+                    message: "the request changed meanwhile; please reload",
                 },
                 other => other.into(),
             })?;

@@ -898,6 +898,7 @@ impl App {
                 capture: fx.capture,
                 money_version: fx.money_version,
                 visit: fx.visit,
+                after_sale: None,
                 now: self.now(),
             })
             .await?)

@@ -517,3 +517,61 @@ backend_test!(
         assert_books(&w).await;
     }
 );
+
+backend_test!(
+    eight_concurrent_accepts_settle_a_request_once_with_one_refund,
+    |db: TestDb| async move {
+        let w = std::sync::Arc::new(world(&db).await);
+        let id = w.place("10:00").await.unwrap();
+        let total = serve_and_confirm(&w, id).await;
+        let r = w
+            .app
+            .open_after_sale(&w.customer, id, &form("full_refund", ""), vec![jpeg()])
+            .await
+            .unwrap();
+        let rid: AfterSaleId = r.id.parse().unwrap();
+        let accept = AnswerForm {
+            action: "accept".into(),
+            amount: String::new(),
+            note: String::new(),
+        };
+        // The refund and the request's move to resolved are one transaction, conditional on
+        // the request still being pending: one caller wins, the others change nothing.
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (w, accept) = (std::sync::Arc::clone(&w), accept.clone());
+                tokio::spawn(async move {
+                    w.app
+                        .answer_after_sale(&w.provider, rid, &accept, vec![])
+                        .await
+                })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for t in tasks {
+            results.push(t.await.unwrap());
+        }
+        let won = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(won, 1, "{results:?}");
+        // A loser sees the request or the order moved on (409), whichever it noticed first.
+        for e in results.iter().filter_map(|r| r.as_ref().err()) {
+            assert!(
+                [
+                    "after_sale_changed",
+                    "not_pending",
+                    "order_changed",
+                    "amount_too_large"
+                ]
+                .contains(&code(e)),
+                "{}",
+                code(e)
+            );
+        }
+        let refunds = w.app.store.order_refunds(id).await.unwrap();
+        assert_eq!(refunds.len(), 1, "one refund");
+        assert_eq!(refunds[0].amount_fen, total);
+        let r = w.app.after_sale(&w.customer, rid).await.unwrap();
+        assert_eq!((r.status.as_str(), r.award_fen), ("resolved", total));
+        assert_books(&w).await;
+    }
+);

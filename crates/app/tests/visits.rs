@@ -401,6 +401,7 @@ backend_test!(
                 capture: None,
                 money_version: None,
                 visit: Some(linli_store::VisitRecord::CheckIn(&at)),
+                after_sale: None,
                 now: w.clock.now(),
             })
             .await

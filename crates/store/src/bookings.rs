@@ -135,6 +135,9 @@ pub struct OrderChange<'a> {
     pub money_version: Option<i64>,
     /// The visit's check-in or check-out, written with the change.
     pub visit: Option<crate::VisitRecord<'a>>,
+    /// An after-sale request settled by the change: its new state and the status it must
+    /// still be in; if it has moved on the whole change is `Conflict("after_sale")`.
+    pub after_sale: Option<(&'a crate::AfterSaleRow, &'a str)>,
     /// When.
     pub now: Timestamp,
 }

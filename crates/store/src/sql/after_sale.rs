@@ -117,24 +117,33 @@ impl AfterSaleStore for SqlStore {
     }
 
     async fn update_after_sale(&self, r: &AfterSaleRow, from: &str) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE after_sales SET status = $1, counter_fen = $2, provider_note = $3, \
-             provider_photos = $4, outcome = $5, award_fen = $6, resolved_by = $7, \
-             decision_note = $8, updated_at = $9 WHERE id = $10 AND status = $11",
-        )
-        .bind(&r.status)
-        .bind(r.counter_fen)
-        .bind(&r.provider_note)
-        .bind(&r.provider_photos)
-        .bind(&r.outcome)
-        .bind(r.award_fen)
-        .bind(&r.resolved_by)
-        .bind(&r.decision_note)
-        .bind(r.updated_at.0)
-        .bind(r.id.to_string())
-        .bind(from)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        write_after_sale(&mut *self.pool.acquire().await?, r, from).await
     }
+}
+
+/// Moves the request to `r`'s state if it is still in status `from`; whether it was.
+pub(super) async fn write_after_sale(
+    conn: &mut sqlx::AnyConnection,
+    r: &AfterSaleRow,
+    from: &str,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE after_sales SET status = $1, counter_fen = $2, provider_note = $3, \
+         provider_photos = $4, outcome = $5, award_fen = $6, resolved_by = $7, \
+         decision_note = $8, updated_at = $9 WHERE id = $10 AND status = $11",
+    )
+    .bind(&r.status)
+    .bind(r.counter_fen)
+    .bind(&r.provider_note)
+    .bind(&r.provider_photos)
+    .bind(&r.outcome)
+    .bind(r.award_fen)
+    .bind(&r.resolved_by)
+    .bind(&r.decision_note)
+    .bind(r.updated_at.0)
+    .bind(r.id.to_string())
+    .bind(from)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -644,6 +644,11 @@ impl BookingStore for SqlStore {
         if let Some(v) = c.visit {
             super::visits::write_visit(&mut tx, c.id, v, c.now).await?;
         }
+        if let Some((r, from)) = c.after_sale
+            && !super::after_sale::write_after_sale(&mut tx, r, from).await?
+        {
+            return Err(StoreError::Conflict("after_sale".into()));
+        }
         super::money::add_refunds(&mut tx, c.refunds).await?;
         super::money::append_entries(&mut tx, c.entries, c.now).await?;
         tx.commit().await.map_err(map_err)?;
