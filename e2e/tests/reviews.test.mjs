@@ -7,93 +7,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_ADMIN, VIEWPORTS, clickAndNavigate, loginPassword, screenshot, textOf, useApp } from '../lib/harness.mjs';
+import { CUSTOMER, PASSWORD, PNG, PROVIDER, completedOrder } from '../lib/journey.mjs';
 
 const app = useApp();
-const PASSWORD = 'Linli2026';
-const CUSTOMER = '13900000001';
-const PROVIDER = '13600000001';
 const [PHONE, DESKTOP] = VIEWPORTS;
-const MINUTE = 60_000;
-
-/** A real 2×2 PNG. */
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg==',
-  'base64',
-);
-
-/** JSON API call with a bearer token; asserts the status. */
-async function api(request, method, path, token, data, expect = 200) {
-  const res = await request.fetch(path, {
-    method,
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-    data,
-  });
-  assert.equal(res.status(), expect, `${method} ${path}: ${await res.text()}`);
-  return res.status() === 204 ? null : res.json();
-}
-
-async function login(request, phone) {
-  return (await api(request, 'POST', '/api/v1/auth/login', null, { phone, password: PASSWORD })).access_token;
-}
-
-/** Books one of the demo provider's services for the demo customer and takes it to `completed`. */
-async function completedOrder(request) {
-  let customer = await login(request, CUSTOMER);
-  let provider = await login(request, PROVIDER);
-  const address = await api(request, 'POST', '/api/v1/me/addresses', customer, {
-    district_code: '310101',
-    detail: '南京东路 100 号 1201 室',
-    contact_name: '王小明',
-    contact_phone: '13912345678',
-  }, 201);
-  const listings = (await api(request, 'GET', '/api/v1/provider/listings', provider)).filter((l) => l.status === 'published');
-  let order = null;
-  for (const l of listings) {
-    for (let d = 2; d <= 10 && !order; d++) {
-      const date = new Date(Date.now() + d * 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 10);
-      const res = await request.get(`/api/v1/listings/${l.id}/slots?address=${address.id}&date=${date}`, {
-        headers: { authorization: `Bearer ${customer}` },
-      });
-      if (res.status() !== 200) continue;
-      const slots = await res.json();
-      if (!slots.served || slots.times.length === 0) continue;
-      order = await api(request, 'POST', '/api/v1/orders', customer, { listing: l.id, address: address.id, date, time: slots.times[0] }, 201);
-    }
-    if (order) break;
-  }
-  assert.ok(order, 'a bookable service of the demo provider');
-  const paid = await api(request, 'POST', `/api/v1/dev/orders/${order.id}/pay`, customer, {});
-  if (paid.status === 'awaiting_acceptance') {
-    await api(request, 'POST', `/api/v1/provider/orders/${order.id}/accept`, provider, {});
-  }
-  // Start is allowed from an hour before: move the dev clock to 30 minutes before the start.
-  const now = (await api(request, 'POST', '/api/v1/dev/clock', null, { minutes: 1 })).now_ms;
-  let left = Math.ceil((order.start_ms - 30 * MINUTE - now) / MINUTE);
-  while (left > 0) {
-    const step = Math.min(left, 10_080);
-    await api(request, 'POST', '/api/v1/dev/clock', null, { minutes: step });
-    left -= step;
-  }
-  customer = await login(request, CUSTOMER);
-  provider = await login(request, PROVIDER);
-  await api(request, 'POST', `/api/v1/provider/orders/${order.id}/check-in`, provider, {
-    lat_micro: 31_234_000,
-    lng_micro: 121_475_000,
-    reason: '测试打卡',
-  });
-  const visit = await api(request, 'GET', `/api/v1/orders/${order.id}/visit`, customer);
-  const coded = await api(request, 'POST', `/api/v1/provider/orders/${order.id}/service-code`, provider, { code: visit.service_code });
-  for (const item of coded.checklist) {
-    const res = await request.post(`/api/v1/provider/orders/${order.id}/checklist/${item.index}`, {
-      headers: { authorization: `Bearer ${provider}`, 'content-type': 'image/png' },
-      data: item.photo_required ? PNG : Buffer.alloc(0),
-    });
-    assert.equal(res.status(), 200, await res.text());
-  }
-  const done = await api(request, 'POST', `/api/v1/provider/orders/${order.id}/complete`, provider, {});
-  assert.equal(done.status, 'completed');
-  return order;
-}
 
 describe('reviews', () => {
   test('the customer confirms and reviews with a photo; it shows on the provider page with the photo and the reply', async () => {
