@@ -266,19 +266,24 @@ pub(crate) async fn surcharge_at(
     lat: i64,
     lng: i64,
 ) -> AppResult<Option<Money>> {
-    let areas: Vec<ServiceArea> = app
-        .store
-        .service_areas(provider)
-        .await?
-        .iter()
-        .map(to_domain)
-        .collect();
-    Ok(area::surcharge_for(
+    let areas = app.store.service_areas(provider).await?;
+    Ok(surcharge_in(&areas, district_code, lat, lng))
+}
+
+/// The surcharge of the zone among `areas` covering the place, `None` when none covers it.
+pub(crate) fn surcharge_in(
+    areas: &[AreaRow],
+    district_code: &str,
+    lat: i64,
+    lng: i64,
+) -> Option<Money> {
+    let areas: Vec<ServiceArea> = areas.iter().map(to_domain).collect();
+    area::surcharge_for(
         &areas,
         Place {
             district: district_code,
             lat_micro: lat,
             lng_micro: lng,
         },
-    ))
+    )
 }

@@ -7,7 +7,7 @@ use linli_domain::{
     DomainError,
     booking::{self, CancelPolicy, OrderAction, OrderStatus, Quote},
     district,
-    ids::{AddressId, JobId, ListingId, OrderId},
+    ids::{AddressId, JobId, ListingId, OrderId, UserId},
     listing::PricingUnit,
     money::Money,
     phone,
@@ -416,23 +416,31 @@ impl App {
     }
 
     /// A published, bookable listing and its provider.
-    async fn bookable(&self, id: ListingId) -> AppResult<linli_store::BookableListing> {
-        self.store
-            .bookable_listing(id)
+    /// The listing as booking reads it, with the caller's address (one read; 404 when either
+    /// is missing or the address is someone else's).
+    async fn bookable(
+        &self,
+        id: ListingId,
+        user: UserId,
+        address: AddressId,
+    ) -> AppResult<(linli_store::BookableListing, linli_store::AddressRow)> {
+        let mut b = self
+            .store
+            .bookable_listing(id, user, address)
             .await?
-            .ok_or(AppError::NotFound)
+            .ok_or(AppError::NotFound)?;
+        let a = b.address.take().ok_or(AppError::NotFound)?;
+        Ok((b, a))
     }
 
     /// The quote for a choice at an address, and whether the address is served.
-    async fn quote_at(
-        &self,
-        l: &linli_store::ListingRow,
+    fn quote_at(
+        b: &linli_store::BookableListing,
         choice: &Choice,
-        district_code: &str,
-        lat: i64,
-        lng: i64,
+        a: &linli_store::AddressRow,
     ) -> AppResult<(Quote, bool)> {
-        let surcharge = areas::surcharge_at(self, l.provider_id, district_code, lat, lng).await?;
+        let l = &b.listing;
+        let surcharge = areas::surcharge_in(&b.areas, &a.district_code, a.lat_micro, a.lng_micro);
         let served = surcharge.is_some();
         let q = booking::quote(
             booking::Offer {
@@ -474,20 +482,10 @@ impl App {
     ) -> AppResult<Slots> {
         let m = actor.member()?;
         let day = Day::parse(date)?;
-        let linli_store::BookableListing {
-            listing: l,
-            provider_user: owner,
-            ..
-        } = self.bookable(listing).await?;
-        let a = self
-            .store
-            .address(m.id, address)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let (q, served) = self
-            .quote_at(&l, choice, &a.district_code, a.lat_micro, a.lng_micro)
-            .await?;
-        let times = if served && owner != m.id {
+        let (b, a) = self.bookable(listing, m.id, address).await?;
+        let (q, served) = Self::quote_at(&b, choice, &a)?;
+        let l = b.listing;
+        let times = if served && b.provider_user != m.id {
             let avail = self.availability(l.provider_id).await?;
             let from = Timestamp(day.start_ms() - linli_domain::time::DAY_MS);
             let to = Timestamp(day.plus_days(2).start_ms());
@@ -573,20 +571,13 @@ impl App {
             .into());
         }
         let start = parse_start(&f.date, &f.time)?;
-        let b = self.bookable(listing).await?;
+        let (b, a) = self.bookable(listing, m.id, address).await?;
         if b.provider_user == m.id {
             return Err(DomainError::Invalid("own service").into());
         }
         self.require_deposit(&b).await?;
+        let (q, served) = Self::quote_at(&b, &f.choice, &a)?;
         let l = b.listing;
-        let a = self
-            .store
-            .address(m.id, address)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let (q, served) = self
-            .quote_at(&l, &f.choice, &a.district_code, a.lat_micro, a.lng_micro)
-            .await?;
         if !served {
             return Err(AppError::Conflict {
                 code: "not_served",

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use common::{act_as, code, world};
 use linli_app::{
     AppError,
+    areas::AreaForm,
     jobs::JobRunner,
     orders::{Choice, ScheduleForm},
     profile::AddressFields,
@@ -546,6 +547,100 @@ backend_test!(
         assert_eq!(
             w.app.store.order_cells(id).await.unwrap(),
             (minutes + 30 + 14) / 15
+        );
+    }
+);
+
+backend_test!(
+    the_price_takes_the_cheapest_zone_covering_the_address_read_with_the_listing,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let plain = w
+            .app
+            .place_order(&w.customer, &w.form("09:00"))
+            .await
+            .unwrap()
+            .quote
+            .total_fen;
+        // Replace the district zone by two radius zones around the customer's district, with
+        // different surcharges: the cheaper one applies.
+        let district = w
+            .app
+            .addresses(&w.customer)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|a| a.id == w.address)
+            .unwrap()
+            .district_code;
+        let zones = w.app.my_areas(&w.provider).await.unwrap();
+        for (km, fee) in [(5, "35"), (8, "20")] {
+            w.app
+                .add_area(
+                    &w.provider,
+                    &AreaForm {
+                        kind: "radius".into(),
+                        districts: Vec::new(),
+                        center: district.clone(),
+                        km,
+                        surcharge: fee.into(),
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        for z in &zones {
+            w.app.delete_area(&w.provider, &z.id).await.unwrap();
+        }
+        let slots = w
+            .app
+            .slots(
+                &w.customer,
+                w.listing.id,
+                w.address.parse().unwrap(),
+                &w.day,
+                &Choice::default(),
+            )
+            .await
+            .unwrap();
+        assert!(slots.served);
+        assert!(!slots.times.is_empty());
+        let placed = w
+            .app
+            .place_order(&w.customer, &w.form("13:00"))
+            .await
+            .unwrap();
+        assert_eq!(placed.quote.total_fen, plain + 2000, "the ¥20 zone applies");
+        let stored = w.app.store.order(placed.id.parse().unwrap()).await.unwrap();
+        assert_eq!(stored.unwrap().total_fen, plain + 2000);
+
+        // Only a zone far away (崇明, 1 km): the listing is still found, the address is not
+        // served, and nothing is written.
+        w.app
+            .add_area(
+                &w.provider,
+                &AreaForm {
+                    kind: "radius".into(),
+                    districts: Vec::new(),
+                    center: "310151".into(),
+                    km: 1,
+                    surcharge: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        for z in w.app.my_areas(&w.provider).await.unwrap() {
+            if !z.label.contains("崇明") {
+                w.app.delete_area(&w.provider, &z.id).await.unwrap();
+            }
+        }
+        let before = w.app.my_orders(&w.customer, "all").await.unwrap().len();
+        let e = w.place("16:00").await.unwrap_err();
+        assert_eq!(code(&e), "not_served");
+        assert!(w.slots().await.is_empty());
+        assert_eq!(
+            w.app.my_orders(&w.customer, "all").await.unwrap().len(),
+            before
         );
     }
 );

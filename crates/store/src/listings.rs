@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use linli_domain::{
-    ids::{ListingId, ProviderId, UserId},
+    ids::{AddressId, ListingId, ProviderId, UserId},
     listing::{ListingAction, PriceOption, SopItem},
     time::Timestamp,
 };
@@ -64,7 +64,8 @@ pub struct ListingRow {
     pub updated_at: Timestamp,
 }
 
-/// A listing that can be booked now, as [`ListingStore::bookable_listing`] reads it.
+/// A listing that can be booked now, with what booking it at one address needs, as
+/// [`ListingStore::bookable_listing`] reads it in one statement.
 #[derive(Debug, Clone)]
 pub struct BookableListing {
     /// The listing.
@@ -74,6 +75,10 @@ pub struct BookableListing {
     /// The deposit (保证金) the listing's category requires, 分: the larger of its own and its
     /// parent's requirement (0 when none).
     pub deposit_required_fen: i64,
+    /// The customer's address asked for (None when it is not theirs or does not exist).
+    pub address: Option<crate::AddressRow>,
+    /// The provider's service areas, oldest first.
+    pub areas: Vec<crate::AreaRow>,
 }
 
 /// Listing persistence. Each call is one transaction; changes write an outbox event.
@@ -96,8 +101,14 @@ pub trait ListingStore: Send + Sync {
     /// One listing.
     async fn listing(&self, id: ListingId) -> StoreResult<Option<ListingRow>>;
     /// A published listing whose provider is approved and not suspended, with the provider's
-    /// account and the deposit its category requires: what booking needs, in one read.
-    async fn bookable_listing(&self, id: ListingId) -> StoreResult<Option<BookableListing>>;
+    /// account, the deposit its category requires, the provider's service areas and `user`'s
+    /// address `address`: what booking at that address needs, in one read.
+    async fn bookable_listing(
+        &self,
+        id: ListingId,
+        user: UserId,
+        address: AddressId,
+    ) -> StoreResult<Option<BookableListing>>;
     /// A provider's listings, newest change first.
     async fn listings_of(&self, provider: ProviderId) -> StoreResult<Vec<ListingRow>>;
     /// Listings by status, oldest change first, with the total.

@@ -95,6 +95,93 @@ async fn lock_provider(
     availability_of(&row)
 }
 
+/// Columns of a new order, in the order [`lock_and_insert_order`] binds them ($1..$23; the
+/// buffer, last, comes from the provider's schedule).
+macro_rules! new_order_cols {
+    () => {
+        "id, customer_id, provider_id, listing_id, listing_title, quote, total_fen, address_id, \
+         district_code, lat_micro, lng_micro, address_text, contact_name, contact_phone, \
+         start_at, end_at, status, cancel_policy, instant_book, pay_deadline, accept_deadline, \
+         note, created_at, updated_at, buffer_min"
+    };
+}
+macro_rules! new_order_params {
+    () => {
+        "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+         $20, $21, $22, $23, $23"
+    };
+}
+
+/// Locks the provider's schedule (as [`lock_provider`]) and inserts the order with the
+/// schedule's buffer. On PostgreSQL one statement (the insert reads the lock's `RETURNING` in
+/// a data-modifying `WITH`; the calendar is read by the next statement, after the lock is
+/// held); on SQLite two.
+async fn lock_and_insert_order(
+    tx: &mut sqlx::AnyConnection,
+    backend: crate::Backend,
+    o: &OrderRow,
+    defaults: &Availability,
+    now: Timestamp,
+) -> StoreResult<Availability> {
+    let bind = |q: sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>| {
+        q.bind(o.id.to_string())
+            .bind(o.customer_id.to_string())
+            .bind(o.provider_id.to_string())
+            .bind(o.listing_id.to_string())
+            .bind(o.listing_title.clone())
+            .bind(o.quote.clone())
+            .bind(o.total_fen)
+            .bind(o.address_id.clone())
+            .bind(o.district_code.clone())
+            .bind(o.lat_micro)
+            .bind(o.lng_micro)
+            .bind(o.address_text.clone())
+            .bind(o.contact_name.clone())
+            .bind(o.contact_phone.clone())
+            .bind(o.start_at.0)
+            .bind(o.end_at.0)
+            .bind(o.status.clone())
+            .bind(o.cancel_policy.clone())
+            .bind(i64::from(o.instant_book))
+            .bind(o.pay_deadline.0)
+            .bind(o.accept_deadline.map(|t| t.0))
+            .bind(o.note.clone())
+            .bind(now.0)
+    };
+    if backend == crate::Backend::Sqlite {
+        let a = lock_provider(tx, o.provider_id, defaults, now).await?;
+        bind(sqlx::query(concat!(
+            "INSERT INTO orders (",
+            new_order_cols!(),
+            ") VALUES (",
+            new_order_params!(),
+            ", $24)"
+        )))
+        .bind(a.buffer_min)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        return Ok(a);
+    }
+    let both = || {
+        bind(sqlx::query(concat!(
+            "WITH l AS (UPDATE provider_schedules SET lock_version = lock_version + 1 \
+             WHERE provider_id = $3 RETURNING weekly, exceptions, capacity, min_notice_min, \
+             horizon_days, buffer_min), o AS (INSERT INTO orders (",
+            new_order_cols!(),
+            ") SELECT ",
+            new_order_params!(),
+            ", l.buffer_min FROM l) SELECT * FROM l"
+        )))
+    };
+    if let Some(row) = both().fetch_optional(&mut *tx).await.map_err(map_err)? {
+        return availability_of(&row);
+    }
+    insert_schedule_if_absent(tx, o.provider_id, defaults, now).await?;
+    let row = both().fetch_one(&mut *tx).await.map_err(map_err)?;
+    availability_of(&row)
+}
+
 /// Decodes a `provider_schedules` row.
 fn availability_of(r: &AnyRow) -> StoreResult<Availability> {
     let weekly: String = r.try_get("weekly")?;
@@ -181,7 +268,9 @@ async fn calendar_around(
     Ok((jobs, taken))
 }
 
-/// Checks the slot and takes its cells for `order`, each in the lowest free lane.
+/// Checks the slot under the provider's lock and picks a lane for each of its cells (the
+/// lowest free one); the caller writes them ([`insert_cells`], or with the order's first
+/// entry in [`add_event_and_jobs`]).
 #[allow(clippy::too_many_arguments)]
 async fn occupy(
     tx: &mut sqlx::AnyConnection,
@@ -193,7 +282,7 @@ async fn occupy(
     a: &Availability,
     travel: Travel,
     now: Timestamp,
-) -> StoreResult<()> {
+) -> StoreResult<Vec<(i64, i64)>> {
     let cells = schedule::cells(start, end, a.buffer_min);
     let reach = travel.reach_ms(a.buffer_min);
     let (booked, taken) =
@@ -204,8 +293,7 @@ async fn occupy(
         at,
     };
     schedule::check(a, travel, &booked, job, now).map_err(DomainError::from)?;
-    // One statement for all the cells: `(provider, cell, lane, order)` rows, each in the
-    // lowest free lane.
+    // Each cell in its lowest free lane.
     let mut rows = Vec::new();
     for cell in cells {
         let lane = (0..a.capacity)
@@ -213,22 +301,45 @@ async fn occupy(
             .ok_or(DomainError::Slot(SlotError::Taken))?;
         rows.push((cell, lane));
     }
-    let values: Vec<String> = (0..rows.len())
-        .map(|i| format!("($1, ${}, ${}, $2)", 3 + 2 * i, 4 + 2 * i))
-        .collect();
+    Ok(rows)
+}
+
+/// The `VALUES` list of `(provider, cell, lane, order)` rows for `cells`: the provider is
+/// `$provider`, the order `$order`, and each cell's pair follows from `$pairs` on.
+fn cell_values(provider: usize, order: usize, pairs: usize, cells: &[(i64, i64)]) -> String {
+    (0..cells.len())
+        .map(|i| {
+            format!(
+                "(${provider}, ${}, ${}, ${order})",
+                pairs + 2 * i,
+                pairs + 1 + 2 * i
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Inserts the cells [`occupy`] chose, in one statement.
+async fn insert_cells(
+    tx: &mut sqlx::AnyConnection,
+    provider: ProviderId,
+    order: OrderId,
+    cells: &[(i64, i64)],
+) -> StoreResult<()> {
+    if cells.is_empty() {
+        return Ok(());
+    }
     let sql = format!(
         "INSERT INTO booking_cells (provider_id, cell, lane, order_id) VALUES {}",
-        values.join(", ")
+        cell_values(1, 2, 3, cells)
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(provider.to_string())
         .bind(order.to_string());
-    for (cell, lane) in rows {
-        q = q.bind(cell).bind(lane);
+    for (cell, lane) in cells {
+        q = q.bind(*cell).bind(*lane);
     }
-    if !values.is_empty() {
-        q.execute(&mut *tx).await.map_err(map_err)?;
-    }
+    q.execute(&mut *tx).await.map_err(map_err)?;
     Ok(())
 }
 
@@ -254,18 +365,24 @@ async fn add_event(
     Ok(())
 }
 
-/// Appends a timeline entry and schedules jobs. On PostgreSQL that is one statement (the
-/// event insert in a data-modifying `WITH`), one round trip fewer on every order change;
-/// SQLite, which has no such `WITH`, takes two, in-process and cheap.
+/// Appends a timeline entry, schedules jobs and takes the booking cells `cells` for the
+/// order (`(provider, [(cell, lane)])`, as [`occupy`] chose them). On PostgreSQL that is one
+/// statement (the other inserts in a data-modifying `WITH`), two or three round trips fewer on
+/// every order placed; SQLite, which has no such `WITH`, takes one statement each, in-process
+/// and cheap.
 async fn add_event_and_jobs(
     tx: &mut sqlx::AnyConnection,
     backend: crate::Backend,
     order: OrderId,
     e: &OrderEventRow,
     jobs: &[NewJob],
+    cells: Option<(ProviderId, &[(i64, i64)])>,
     now: Timestamp,
 ) -> StoreResult<()> {
     if backend == crate::Backend::Sqlite || jobs.is_empty() {
+        if let Some((provider, cells)) = cells {
+            insert_cells(tx, provider, order, cells).await?;
+        }
         add_event(tx, order, e).await?;
         return add_jobs(tx, jobs, now).await;
     }
@@ -282,9 +399,16 @@ async fn add_event_and_jobs(
             )
         })
         .collect();
+    let cells_cte = match cells {
+        Some((_, c)) if !c.is_empty() => format!(
+            "c AS (INSERT INTO booking_cells (provider_id, cell, lane, order_id) VALUES {}), ",
+            cell_values(10 + 5 * jobs.len(), 2, 11 + 5 * jobs.len(), c)
+        ),
+        _ => String::new(),
+    };
     let sql = format!(
-        "WITH e AS (INSERT INTO order_events (id, order_id, at, actor, action, from_status, \
-         to_status, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)) \
+        "WITH {cells_cte}e AS (INSERT INTO order_events (id, order_id, at, actor, action, \
+         from_status, to_status, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)) \
          INSERT INTO jobs (id, kind, payload, run_at, status, attempts, dedupe_key, created_at, \
          updated_at) VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",
         values.join(", ")
@@ -307,7 +431,13 @@ async fn add_event_and_jobs(
             .bind(j.run_at.0)
             .bind(j.dedupe_key.clone());
     }
-    q.execute(&mut *tx).await?;
+    if let Some((provider, c)) = cells.filter(|(_, c)| !c.is_empty()) {
+        q = q.bind(provider.to_string());
+        for (cell, lane) in c {
+            q = q.bind(*cell).bind(*lane);
+        }
+    }
+    q.execute(&mut *tx).await.map_err(map_err)?;
     Ok(())
 }
 
@@ -400,43 +530,8 @@ impl BookingStore for SqlStore {
         now: Timestamp,
     ) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        let a = &lock_provider(&mut tx, o.provider_id, defaults, now).await?;
-        sqlx::query(
-            "INSERT INTO orders (id, customer_id, provider_id, listing_id, listing_title, quote, \
-             total_fen, address_id, district_code, lat_micro, lng_micro, address_text, contact_name, \
-             contact_phone, start_at, end_at, buffer_min, status, cancel_policy, instant_book, \
-             pay_deadline, accept_deadline, note, created_at, updated_at) VALUES ($1, $2, $3, $4, \
-             $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
-             $23, $24, $24)",
-        )
-        .bind(o.id.to_string())
-        .bind(o.customer_id.to_string())
-        .bind(o.provider_id.to_string())
-        .bind(o.listing_id.to_string())
-        .bind(&o.listing_title)
-        .bind(&o.quote)
-        .bind(o.total_fen)
-        .bind(&o.address_id)
-        .bind(&o.district_code)
-        .bind(o.lat_micro)
-        .bind(o.lng_micro)
-        .bind(&o.address_text)
-        .bind(&o.contact_name)
-        .bind(&o.contact_phone)
-        .bind(o.start_at.0)
-        .bind(o.end_at.0)
-        .bind(a.buffer_min)
-        .bind(&o.status)
-        .bind(&o.cancel_policy)
-        .bind(i64::from(o.instant_book))
-        .bind(o.pay_deadline.0)
-        .bind(o.accept_deadline.map(|t| t.0))
-        .bind(&o.note)
-        .bind(now.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        occupy(
+        let a = &lock_and_insert_order(&mut tx, self.backend, o, defaults, now).await?;
+        let cells = occupy(
             &mut tx,
             o.provider_id,
             o.id,
@@ -461,6 +556,7 @@ impl BookingStore for SqlStore {
                 note: String::new(),
             },
             jobs,
+            Some((o.provider_id, &cells)),
             now,
         )
         .await?;
@@ -494,7 +590,7 @@ impl BookingStore for SqlStore {
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
-        occupy(
+        let cells = occupy(
             &mut tx,
             current.provider_id,
             id,
@@ -506,6 +602,7 @@ impl BookingStore for SqlStore {
             now,
         )
         .await?;
+        insert_cells(&mut tx, current.provider_id, id, &cells).await?;
         sqlx::query(
             "UPDATE orders SET start_at = $2, end_at = $3, buffer_min = $4, \
              times_moved = times_moved + 1, updated_at = $5 WHERE id = $1",
@@ -622,6 +719,7 @@ impl BookingStore for SqlStore {
                 note: c.note.to_owned(),
             },
             c.jobs,
+            None,
             c.now,
         )
         .await?;

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use linli_domain::{
-    ids::{JobId, ListingId, ProviderId, UserId},
+    ids::{AddressId, JobId, ListingId, ProviderId, UserId},
     listing::{ListingAction, ListingStatus},
     time::Timestamp,
 };
@@ -196,31 +196,58 @@ impl ListingStore for SqlStore {
         row.as_ref().map(listing).transpose()
     }
 
-    async fn bookable_listing(&self, id: ListingId) -> StoreResult<Option<BookableListing>> {
-        let row = sqlx::query(
+    async fn bookable_listing(
+        &self,
+        id: ListingId,
+        user: UserId,
+        address: AddressId,
+    ) -> StoreResult<Option<BookableListing>> {
+        // One row per service area (one with NULL area columns when there is none).
+        let rows = sqlx::query(concat!(
             "SELECT l.*, p.user_id AS provider_user_id, \
              COALESCE(c.deposit_fen, 0) AS own_deposit_fen, \
-             COALESCE(pc.deposit_fen, 0) AS parent_deposit_fen \
-             FROM listings l JOIN providers p ON p.id = l.provider_id \
+             COALESCE(pc.deposit_fen, 0) AS parent_deposit_fen, ",
+            decode::address_cols_ad!(),
+            ", ",
+            decode::area_cols_sa!(),
+            " FROM listings l JOIN providers p ON p.id = l.provider_id \
              LEFT JOIN categories c ON c.slug = l.category \
              LEFT JOIN categories pc ON pc.id = c.parent_id \
+             LEFT JOIN addresses ad ON ad.id = $2 AND ad.user_id = $3 \
+             LEFT JOIN service_areas sa ON sa.provider_id = l.provider_id \
              WHERE l.id = $1 AND l.status = 'published' AND p.status = 'approved' \
-             AND p.suspended = 0",
-        )
+             AND p.suspended = 0 ORDER BY sa.created_at, sa.id"
+        ))
         .bind(id.to_string())
-        .fetch_optional(&self.pool)
+        .bind(address.to_string())
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
         .await?;
-        row.as_ref()
-            .map(|r| {
-                let own: i64 = r.try_get("own_deposit_fen")?;
-                let parent: i64 = r.try_get("parent_deposit_fen")?;
-                Ok(BookableListing {
-                    listing: listing(r)?,
-                    provider_user: parse_id(&r.try_get::<String, _>("provider_user_id")?)?,
-                    deposit_required_fen: own.max(parent),
-                })
-            })
-            .transpose()
+        let Some(r) = rows.first() else {
+            return Ok(None);
+        };
+        let own: i64 = r.try_get("own_deposit_fen")?;
+        let parent: i64 = r.try_get("parent_deposit_fen")?;
+        let has = |r: &AnyRow, col: &str| -> StoreResult<bool> {
+            Ok(r.try_get::<Option<String>, _>(col)?.is_some())
+        };
+        let mut areas = Vec::new();
+        for r in &rows {
+            if has(r, "sa_id")? {
+                areas.push(decode::area_as(r, "sa_")?);
+            }
+        }
+        Ok(Some(BookableListing {
+            listing: listing(r)?,
+            provider_user: parse_id(&r.try_get::<String, _>("provider_user_id")?)?,
+            deposit_required_fen: own.max(parent),
+            address: if has(r, "ad_id")? {
+                Some(decode::address_as(r, "ad_")?)
+            } else {
+                None
+            },
+            areas,
+        }))
     }
 
     async fn listings_of(&self, provider: ProviderId) -> StoreResult<Vec<ListingRow>> {

@@ -14,13 +14,6 @@ use crate::{
     StoreError, StoreResult,
 };
 
-fn list(s: &str) -> Vec<String> {
-    s.split(',')
-        .filter(|x| !x.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 fn opt_ts(row: &AnyRow, col: &str) -> StoreResult<Option<Timestamp>> {
     Ok(row.try_get::<Option<i64>, _>(col)?.map(Timestamp))
 }
@@ -35,8 +28,8 @@ fn provider(row: &AnyRow) -> StoreResult<ProviderRow> {
         real_name_enc: row.try_get("real_name_enc")?,
         id_number_masked: row.try_get("id_number_masked")?,
         id_number_enc: row.try_get("id_number_enc")?,
-        categories: list(&row.try_get::<String, _>("categories")?),
-        districts: list(&row.try_get::<String, _>("districts")?),
+        categories: decode::list(&row.try_get::<String, _>("categories")?),
+        districts: decode::list(&row.try_get::<String, _>("districts")?),
         intro: row.try_get("intro")?,
         status: row.try_get("status")?,
         review_note: row.try_get("review_note")?,
@@ -413,20 +406,7 @@ impl ProviderStore for SqlStore {
         .bind(provider.to_string())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AreaRow {
-                    id: r.try_get("id")?,
-                    provider_id: parse_id(&r.try_get::<String, _>("provider_id")?)?,
-                    kind: r.try_get("kind")?,
-                    districts: list(&r.try_get::<String, _>("districts")?),
-                    lat_micro: r.try_get("lat_micro")?,
-                    lng_micro: r.try_get("lng_micro")?,
-                    radius_m: r.try_get("radius_m")?,
-                    surcharge_fen: r.try_get("surcharge_fen")?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| decode::area_as(r, "")).collect()
     }
 
     async fn add_service_area(&self, a: &AreaRow, now: Timestamp) -> StoreResult<()> {
