@@ -168,7 +168,7 @@ impl App {
         };
         let explanation = format!(
             "预约 {booked} 分钟，实际 {actual} 分钟；超时按每 {step} 分钟向上取整计 {billed} 分钟，\
-             按 {hourly}/小时计价，最终价格 {final_price}，已付 {paid}，需补款 {extra}",
+             按 {hourly}/小时计价，最终价格 {final_price}，原已付 {paid}，补款 {extra}",
             step = visit::BILLING_STEP_MIN,
             hourly = yuan(hourly.fen()),
             final_price = yuan(final_fen),
