@@ -4,7 +4,9 @@
 // minutes and the provider checks out on the phone — the order does not complete but waits
 // for the customer, who sees 待补款 ¥X with the explanation on a phone, pays it at the sandbox
 // cashier, comes back to the order (no longer waiting), confirms it (已完成), and the
-// provider's pending earnings grow by the share of the booking plus the supplement.
+// provider's pending earnings grow by the share of the booking plus the supplement. On a
+// desktop, another customer's overrun is declined with a reason (拒绝补款): the order completes
+// at the amount paid and the timeline records the decline.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -12,7 +14,7 @@ import { DEMO_ADMIN, VIEWPORTS, clickAndNavigate, loginPassword, screenshot, tex
 import { CUSTOMER, PASSWORD, PROVIDER, advanceClock, api, eventually, login, servedOrder } from '../lib/journey.mjs';
 
 const app = useApp();
-const [PHONE] = VIEWPORTS;
+const [PHONE, DESKTOP] = VIEWPORTS;
 
 async function status(page) {
   return page.locator('#order-status').getAttribute('data-status');
@@ -95,6 +97,38 @@ describe('supplements', () => {
     } finally {
       await customerCtx.close();
       await providerCtx.close();
+    }
+  });
+
+  test('declining 补款 on a desktop completes the order at the amount already paid', async () => {
+    const customerCtx = await app.newContext(DESKTOP);
+    try {
+      const page = await customerCtx.newPage();
+      const order = await servedOrder(page.request, { hourly: true, complete: false });
+      const orderPath = `/orders/${order.id}`;
+      await advanceClock(page.request, order.quote.minutes + 40);
+      const provider = await login(page.request, PROVIDER);
+      const out = await api(page.request, 'POST', `/api/v1/provider/orders/${order.id}/complete`, provider, {});
+      assert.equal(out.status, 'awaiting_supplement');
+
+      await loginPassword(page, CUSTOMER, PASSWORD);
+      await page.goto(orderPath);
+      assert.equal(await status(page), 'awaiting_supplement');
+      const paidBefore = await textOf(page, '#order-paid');
+      await page.locator('#supplement-decline-open').click();
+      await page.locator('#supplement-reason').fill('服务者迟到了 40 分钟');
+      await screenshot(page, 'supplement-decline-desktop');
+      await clickAndNavigate(page, '#supplement-decline');
+      assert.equal(await textOf(page, '#flash'), '已拒绝补款，订单按已付金额完成');
+      assert.equal(await status(page), 'completed');
+      assert.equal(await page.locator('#order-supplement').getAttribute('data-state'), 'declined');
+      assert.equal(await textOf(page, '#order-paid'), paidBefore, 'nothing more charged');
+      assert.ok((await textOf(page, '#order-timeline li[data-action="supplement_declined"]')).includes('服务者迟到了 40 分钟'));
+      assert.equal(await page.locator('#supplement-pay').count(), 0);
+      assert.ok(await page.locator('#order-confirm').isVisible(), 'the customer may confirm as usual');
+      await screenshot(page, 'supplement-declined-desktop');
+    } finally {
+      await customerCtx.close();
     }
   });
 });
