@@ -32,6 +32,25 @@ export async function login(request, phone) {
 
 /** Books one of the demo provider's services for the demo customer and takes it to `completed`. */
 export async function completedOrder(request) {
+  return servedOrder(request);
+}
+
+/** Moves the dev clock forward by `minutes` (at least one); returns its time (ms). */
+export async function advanceClock(request, minutes) {
+  let now = 0;
+  let left = Math.max(1, Math.ceil(minutes));
+  while (left > 0) {
+    const step = Math.min(left, 10_080);
+    now = (await api(request, 'POST', '/api/v1/dev/clock', null, { minutes: step })).now_ms;
+    left -= step;
+  }
+  return now;
+}
+
+/** Books one of the demo provider's services for the demo customer (with `hourly`, an hourly
+ * one) and takes it through the job: paid, accepted, checked in, service code, checklist; then,
+ * unless `complete` is false, checked out. */
+export async function servedOrder(request, { hourly = false, complete = true } = {}) {
   let customer = await login(request, CUSTOMER);
   let provider = await login(request, PROVIDER);
   const address = await api(request, 'POST', '/api/v1/me/addresses', customer, {
@@ -40,7 +59,8 @@ export async function completedOrder(request) {
     contact_name: '王小明',
     contact_phone: '13912345678',
   }, 201);
-  const listings = (await api(request, 'GET', '/api/v1/provider/listings', provider)).filter((l) => l.status === 'published');
+  const listings = (await api(request, 'GET', '/api/v1/provider/listings', provider))
+    .filter((l) => l.status === 'published' && (!hourly || l.unit === 'hour'));
   let order = null;
   for (const l of listings) {
     for (let d = 2; d <= 10 && !order; d++) {
@@ -84,6 +104,7 @@ export async function completedOrder(request) {
     });
     assert.equal(res.status(), 200, await res.text());
   }
+  if (!complete) return order;
   const done = await api(request, 'POST', `/api/v1/provider/orders/${order.id}/complete`, provider, {});
   assert.equal(done.status, 'completed');
   return order;

@@ -49,6 +49,7 @@ impl JobRunner {
                 Arc::new(crate::money::SettleOrder),
                 Arc::new(crate::money::PayWithdrawal),
                 Arc::new(crate::money::AutoConfirm),
+                Arc::new(crate::supplements::SupplementDeadline),
                 Arc::new(crate::money::Reconcile),
                 Arc::new(crate::reviews::DefaultReviews),
                 Arc::new(crate::after_sale::AutoAccept),

@@ -25,6 +25,7 @@ pub mod reviews;
 pub mod search;
 pub mod seed;
 pub mod sms;
+pub mod supplements;
 pub mod visits;
 
 use std::sync::Arc;

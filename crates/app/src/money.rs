@@ -133,6 +133,9 @@ pub struct MoneyConfig {
     pub guarantee_cap_fen: i64,
     /// A 先行赔付 claim must come within this of completion.
     pub guarantee_window_ms: i64,
+    /// The customer has this long after an overrun check-out to pay or decline the
+    /// supplement (补款); then the order completes at the amount already paid.
+    pub supplement_window_ms: i64,
 }
 
 impl Default for MoneyConfig {
@@ -151,6 +154,7 @@ impl Default for MoneyConfig {
             guarantee_bps: 1_000,
             guarantee_cap_fen: 500_000,
             guarantee_window_ms: 14 * DAY_MS,
+            supplement_window_ms: 2 * DAY_MS,
         }
     }
 }
@@ -536,7 +540,7 @@ impl App {
             .order_payments(o.id)
             .await?
             .into_iter()
-            .find(|p| p.status == "pending")
+            .find(|p| p.status == "pending" && p.purpose == "order")
         {
             return Ok(p);
         }
@@ -564,6 +568,7 @@ impl App {
             transaction_id: None,
             created_at: self.now(),
             paid_at: None,
+            purpose: "order".into(),
         };
         self.store.create_payment(&row).await?;
         // Ask back if no notification arrives, and once more when the window has closed.
@@ -618,8 +623,12 @@ impl App {
             .order(p.order_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let payable = OrderStatus::parse(&o.status)? == OrderStatus::PendingPayment
-            && self.now() <= o.pay_deadline;
+        let status = OrderStatus::parse(&o.status)?;
+        let payable = if p.purpose == crate::supplements::PURPOSE {
+            status == OrderStatus::AwaitingSupplement
+        } else {
+            status == OrderStatus::PendingPayment && self.now() <= o.pay_deadline
+        };
         if !payable && t.trade_state == TradeState::NotPay {
             match pay.gateway.close(out_trade_no).await {
                 Ok(()) => {
@@ -699,13 +708,23 @@ impl App {
             .ok_or(AppError::NotFound)?;
         let transaction_id = t.transaction_id.clone().unwrap_or_default();
         let amount = Money::from_fen(p.amount_fen);
+        let supplement = p.purpose == crate::supplements::PURPOSE;
         let capture_entry = Entry::builder(EntryKind::Capture)
             .order(o.id)
             .reference(format!("capture:{}", p.out_trade_no))
-            .memo(format!("支付 {}", p.out_trade_no))
+            .memo(format!(
+                "{} {}",
+                if supplement { "补款" } else { "支付" },
+                p.out_trade_no
+            ))
             .debit(Account::Psp, amount)
             .credit(Account::Escrow(o.id), amount)
             .build()?;
+        if supplement {
+            return self
+                .capture_supplement(&p, &o, &transaction_id, capture_entry)
+                .await;
+        }
         let commission = self.commission_for(&o).await?;
         let instant = o.instant_book;
         // Paid in time (a notification may arrive after the window; the payment itself may
@@ -790,7 +809,7 @@ impl App {
 
     /// Money arrived for an order that expired or was cancelled meanwhile: captured into
     /// escrow and refunded in full at once.
-    async fn late_capture(
+    pub(crate) async fn late_capture(
         &self,
         p: &PaymentRow,
         transaction_id: &str,
@@ -804,10 +823,15 @@ impl App {
             .ok_or(AppError::NotFound)?;
         let amount = Money::from_fen(p.amount_fen);
         let refund_no = new_reference();
+        let (memo, reason) = if p.purpose == crate::supplements::PURPOSE {
+            ("订单已不再等待补款，补款原路退回", "补款已关闭")
+        } else {
+            ("订单已失效，支付原路退回", "订单已失效")
+        };
         let refund_entry = Entry::builder(EntryKind::RefundDecided)
             .order(o.id)
             .reference(format!("refund:{refund_no}"))
-            .memo("订单已失效，支付原路退回")
+            .memo(memo)
             .debit(Account::Escrow(o.id), amount)
             .credit(Account::RefundPayable, amount)
             .build()?;
@@ -835,7 +859,7 @@ impl App {
                 out_trade_no: p.out_trade_no.clone(),
                 amount_fen: p.amount_fen,
                 status: "processing".into(),
-                reason: "订单已失效".into(),
+                reason: reason.into(),
                 refund_id: None,
                 created_at: self.now(),
                 finished_at: None,
@@ -1094,6 +1118,10 @@ impl App {
         Ok(())
     }
 
+    /// Records a refund of `amount` 分 of `o` (number `no`) and the job submitting it. An
+    /// order paid in more than one payment (an overrun's supplement) is refunded against its
+    /// payments in the order they were made, each up to what it still holds; a part beyond
+    /// the first gets its own refund number.
     async fn add_refund(
         &self,
         o: &OrderRow,
@@ -1102,30 +1130,61 @@ impl App {
         reason: &str,
         fx: &mut Effects<'_>,
     ) -> AppResult<()> {
-        let payment = self
+        let mut payments: Vec<PaymentRow> = self
             .store
             .order_payments(o.id)
             .await?
             .into_iter()
-            .find(|p| p.status == "success")
-            .ok_or_else(|| AppError::Internal("paid order without a payment".into()))?;
-        fx.refunds.push(RefundRow {
-            out_refund_no: no.to_owned(),
-            order_id: o.id,
-            out_trade_no: payment.out_trade_no,
-            amount_fen: amount,
-            status: "processing".into(),
-            reason: reason.to_owned(),
-            refund_id: None,
-            created_at: self.now(),
-            finished_at: None,
-        });
-        fx.jobs.push(job(
-            JOB_SUBMIT_REFUND,
-            no.to_owned(),
-            self.now(),
-            format!("{JOB_SUBMIT_REFUND}:{no}"),
-        ));
+            .filter(|p| p.status == "success")
+            .collect();
+        payments.reverse(); // oldest first: the booking's own payment before a supplement
+        let earlier = self.store.order_refunds(o.id).await?;
+        let mut left = amount;
+        for p in &payments {
+            if left <= 0 {
+                break;
+            }
+            let used: i64 = earlier
+                .iter()
+                .chain(fx.refunds.iter())
+                .filter(|r| r.out_trade_no == p.out_trade_no && r.status != "failed")
+                .map(|r| r.amount_fen)
+                .sum();
+            let part = (p.amount_fen - used).max(0).min(left);
+            if part == 0 {
+                continue;
+            }
+            let number = if left == amount {
+                no.to_owned()
+            } else {
+                new_reference()
+            };
+            fx.refunds.push(RefundRow {
+                out_refund_no: number.clone(),
+                order_id: o.id,
+                out_trade_no: p.out_trade_no.clone(),
+                amount_fen: part,
+                status: "processing".into(),
+                reason: reason.to_owned(),
+                refund_id: None,
+                created_at: self.now(),
+                finished_at: None,
+            });
+            fx.jobs.push(job(
+                JOB_SUBMIT_REFUND,
+                number.clone(),
+                self.now(),
+                format!("{JOB_SUBMIT_REFUND}:{number}"),
+            ));
+            left -= part;
+        }
+        if left > 0 {
+            // Refunded meanwhile (a concurrent refund was recorded after escrow was read).
+            return Err(AppError::Conflict {
+                code: "amount_too_large",
+                message: "the refund is more than the order still holds",
+            });
+        }
         Ok(())
     }
 

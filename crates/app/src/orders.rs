@@ -304,8 +304,9 @@ pub struct OrderView {
     pub credit: String,
     /// Note from the customer.
     pub note: String,
-    /// What the viewer may do now: `pay`, `cancel`, `reschedule`, `accept`, `decline`,
-    /// `provider_cancel`.
+    /// What the viewer may do now: `pay`, `confirm`, `cancel`, `reschedule`, `no_show`,
+    /// `pay_supplement`, `decline_supplement` (customers); `accept`, `decline`,
+    /// `provider_cancel`, `start`, `complete` (providers).
     pub actions: Vec<String>,
     /// Timeline, oldest first (detail views only).
     pub timeline: Vec<TimelineEntry>,
@@ -313,6 +314,9 @@ pub struct OrderView {
     pub paid: String,
     /// Refunds and whether they have reached the customer (detail views only).
     pub refunds: Vec<RefundLine>,
+    /// The overrun supplement (补款) of an hourly job, with its explanation (detail views
+    /// only; `None` when the job did not overrun).
+    pub supplement: Option<crate::supplements::SupplementView>,
 }
 
 /// One refund of an order.
@@ -668,6 +672,7 @@ impl App {
         let (o, side) = self.order_for(actor, id).await?;
         let events = self.store.order_events(id).await?;
         let mut v = self.view(&o, side, &events);
+        v.supplement = self.supplement_of(&o, &events).await?;
         v.refunds = self
             .store
             .order_refunds(id)
@@ -702,6 +707,12 @@ impl App {
                 }
                 if status == OrderStatus::Completed {
                     actions.push("confirm".to_owned());
+                }
+                if status == OrderStatus::AwaitingSupplement {
+                    if self.payments.is_some() {
+                        actions.push("pay_supplement".to_owned());
+                    }
+                    actions.push("decline_supplement".to_owned());
                 }
                 if status.after(OrderAction::CustomerCancel).is_ok() {
                     actions.push("cancel".to_owned());
@@ -787,17 +798,18 @@ impl App {
                 .collect(),
             paid: Money::from_fen(o.paid_fen).to_string(),
             refunds: Vec::new(),
+            supplement: None,
         }
     }
 
     /// The caller's orders as a customer, newest first; `filter` is `all`, `active`
-    /// (holding a slot), `done` (completed or confirmed) or `closed` (cancelled, expired,
+    /// (holding a slot or waiting for a supplement), `done` (completed or confirmed) or `closed` (cancelled, expired,
     /// declined).
     pub async fn my_orders(&self, actor: &Actor, filter: &str) -> AppResult<Vec<OrderView>> {
         let m = actor.member()?;
         let statuses: &[&str] = match filter {
             "" | "all" => &[],
-            "active" => &HOLDING,
+            "active" => &ACTIVE,
             "done" => &["completed", "confirmed"],
             "closed" => &["cancelled", "expired", "declined"],
             _ => return Err(DomainError::Invalid("filter").into()),
@@ -835,7 +847,13 @@ impl App {
         let statuses: &[&str] = if requests_only {
             &["awaiting_acceptance"]
         } else {
-            &["awaiting_acceptance", "accepted", "in_service", "completed"]
+            &[
+                "awaiting_acceptance",
+                "accepted",
+                "in_service",
+                "awaiting_supplement",
+                "completed",
+            ]
         };
         let rows = self
             .store
@@ -1309,6 +1327,15 @@ impl App {
 pub const NO_SHOW_AFTER_MS: i64 = 30 * MINUTE_MS;
 
 /// Statuses that hold a slot, as the store filters them.
+/// A customer's active orders: holding a slot, or waiting for their supplement.
+const ACTIVE: [&str; 5] = [
+    "pending_payment",
+    "awaiting_acceptance",
+    "accepted",
+    "in_service",
+    "awaiting_supplement",
+];
+
 const HOLDING: [&str; 4] = [
     "pending_payment",
     "awaiting_acceptance",

@@ -104,6 +104,14 @@ fn minutes_between(from: i64, to: i64) -> i64 {
     ((to - from).max(0) + MINUTE_MS - 1) / MINUTE_MS
 }
 
+/// The hourly price an hourly order was booked at: its base line over the units booked.
+pub(crate) fn hourly_price(o: &OrderRow) -> AppResult<Money> {
+    let quote: linli_domain::booking::Quote =
+        serde_json::from_str(&o.quote).map_err(|e| AppError::Internal(e.to_string()))?;
+    let base = quote.lines.first().map_or(0, |l| l.amount.fen());
+    Ok(Money::from_fen(base / quote.units.max(1)))
+}
+
 /// Where a visit photo is served to the order's two sides (pages; the API serves the same
 /// path under `/api/v1`). Visit photos show people's homes, so they are never public.
 fn photo_path(id: OrderId, name: &str) -> String {
@@ -396,9 +404,9 @@ impl App {
     /// The provider checks out and marks the job done: refused while the service code was not
     /// entered or a checklist item or its photo is missing. The actual duration is recorded;
     /// for hourly services it gives the final price (extra time in 15-minute steps, rounded
-    /// up), and an amount above what was paid is recorded as awaiting the customer's approval.
-    /// The customer confirms, or it is confirmed for them after
-    /// [`crate::money::MoneyConfig::auto_confirm_ms`].
+    /// up). Without an overrun the order is completed and the customer confirms, or it is
+    /// confirmed for them after [`crate::money::MoneyConfig::auto_confirm_ms`]; with one it
+    /// awaits the customer's supplement (补款, see [`crate::supplements`]) instead.
     pub async fn complete_order(&self, actor: &Actor, id: OrderId) -> AppResult<OrderView> {
         let o = self.provider_order(actor, id).await?;
         OrderStatus::parse(&o.status)?.after(OrderAction::Complete)?;
@@ -422,15 +430,14 @@ impl App {
         let actual = minutes_between(checkin.0, self.now().0);
         let booked = (o.end_at.0 - o.start_at.0) / MINUTE_MS;
         let (final_fen, extra_fen) = if v.hourly {
-            let quote: linli_domain::booking::Quote =
-                serde_json::from_str(&o.quote).map_err(|e| AppError::Internal(e.to_string()))?;
-            let base = quote.lines.first().map_or(0, |l| l.amount.fen());
-            let hourly = Money::from_fen(base / quote.units.max(1));
-            let total = visit::final_price(Money::from_fen(o.total_fen), hourly, booked, actual)?;
-            (
-                Some(total.fen()),
-                (total.fen() - o.paid_fen.max(o.total_fen)).max(0),
-            )
+            let over = visit::overrun(
+                Money::from_fen(o.total_fen),
+                Money::from_fen(o.paid_fen),
+                hourly_price(&o)?,
+                booked,
+                actual,
+            )?;
+            (Some(over.final_price.fen()), over.extra.fen())
         } else {
             (None, 0)
         };
@@ -438,8 +445,17 @@ impl App {
         if let Some(f) = final_fen {
             note.push_str(&format!(" · 最终价格 {}", Money::from_fen(f)));
         }
-        if extra_fen > 0 {
-            note.push_str(&format!(" · 需客户确认补款 {}", Money::from_fen(extra_fen)));
+        let checkout = VisitRecord::CheckOut {
+            actual_minutes: actual,
+            final_fen,
+            extra_fen,
+        };
+        if OrderStatus::parse(&o.status)?.check_out(Money::from_fen(extra_fen))?
+            == OrderStatus::AwaitingSupplement
+        {
+            return self
+                .await_supplement(actor, &o, note, checkout, extra_fen)
+                .await;
         }
         let at = self.now().plus_ms(self.config.money.auto_confirm_ms);
         self.apply(
@@ -454,11 +470,7 @@ impl App {
                     o.id,
                     at,
                 )],
-                visit: Some(VisitRecord::CheckOut {
-                    actual_minutes: actual,
-                    final_fen,
-                    extra_fen,
-                }),
+                visit: Some(checkout),
                 ..Effects::default()
             },
         )

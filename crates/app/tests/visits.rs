@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{World, code, jpeg, world};
+use common::{accepted_and_due, code, jpeg, world};
 use linli_app::{
     orders::{Choice, OrderForm},
     visits::{CheckInForm, ServiceCodeForm},
@@ -16,22 +16,6 @@ use linli_domain::{
     time::{Clock, MINUTE_MS},
 };
 use linli_testkit::{TestDb, backend_test};
-
-/// Pays and accepts `id`, then moves the clock to half an hour before its start.
-async fn accepted_and_due(w: &World, id: OrderId) {
-    if w.status(id).await == "pending_payment" {
-        w.app.mark_paid(id).await.unwrap();
-    }
-    if w.status(id).await == "awaiting_acceptance" {
-        w.app.answer_order(&w.provider, id, true, "").await.unwrap();
-    }
-    assert_eq!(w.status(id).await, "accepted");
-    let o = w.app.store.order(id).await.unwrap().unwrap();
-    let now = w.clock.now().0;
-    if o.start_at.0 - 30 * MINUTE_MS > now {
-        w.clock.advance_ms(o.start_at.0 - 30 * MINUTE_MS - now);
-    }
-}
 
 fn at(w_lat: i64, w_lng: i64, reason: &str) -> CheckInForm {
     CheckInForm {
@@ -352,13 +336,14 @@ backend_test!(
             Some(extra.as_str()),
             "awaiting approval"
         );
+        assert_eq!(done.status, "awaiting_supplement", "not completed yet");
         let note = &done
             .timeline
             .iter()
-            .find(|t| t.action == "completed")
+            .find(|t| t.action == "awaiting_supplement")
             .unwrap()
             .note;
-        assert!(note.contains("需客户确认补款"), "{note}");
+        assert!(note.contains("待客户补款"), "{note}");
         assert_eq!(
             w.app.store.order(id).await.unwrap().unwrap().paid_fen,
             o.paid_fen,

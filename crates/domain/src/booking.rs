@@ -20,6 +20,9 @@ pub enum OrderStatus {
     Accepted,
     /// The provider has checked in.
     InService,
+    /// The provider checked out of an hourly job that overran: the extra (补款) waits for the
+    /// customer to pay or decline it (待补款).
+    AwaitingSupplement,
     /// The provider says the job is done.
     Completed,
     /// The customer confirmed (or the confirmation window passed).
@@ -60,17 +63,26 @@ pub enum OrderAction {
     Start,
     /// The provider completes.
     Complete,
+    /// The provider checks out of an hourly job that overran what was paid.
+    AwaitSupplement,
+    /// The customer paid the supplement.
+    SupplementPaid,
+    /// The customer declined the supplement: completed at the amount already paid.
+    SupplementDeclined,
+    /// The customer neither paid nor declined in time: completed at the amount already paid.
+    SupplementLapsed,
     /// The customer confirms.
     Confirm,
 }
 
 impl OrderStatus {
     /// Every status, in lifecycle order.
-    pub const ALL: [OrderStatus; 9] = [
+    pub const ALL: [OrderStatus; 10] = [
         Self::PendingPayment,
         Self::AwaitingAcceptance,
         Self::Accepted,
         Self::InService,
+        Self::AwaitingSupplement,
         Self::Completed,
         Self::Confirmed,
         Self::Cancelled,
@@ -85,6 +97,7 @@ impl OrderStatus {
             Self::AwaitingAcceptance => "awaiting_acceptance",
             Self::Accepted => "accepted",
             Self::InService => "in_service",
+            Self::AwaitingSupplement => "awaiting_supplement",
             Self::Completed => "completed",
             Self::Confirmed => "confirmed",
             Self::Cancelled => "cancelled",
@@ -119,7 +132,23 @@ impl OrderStatus {
 
     /// Whether the provider may see the customer's phone and full address (after accepting).
     pub fn reveals_contact(self) -> bool {
-        matches!(self, Self::Accepted | Self::InService | Self::Completed)
+        matches!(
+            self,
+            Self::Accepted | Self::InService | Self::AwaitingSupplement | Self::Completed
+        )
+    }
+
+    /// The status after the provider checks out with `extra` above what was paid: completed,
+    /// or awaiting the customer's supplement when there is one. Refused unless in service.
+    pub fn check_out(self, extra: Money) -> Result<Self, DomainError> {
+        if extra.fen() < 0 {
+            return Err(DomainError::InvalidPrice);
+        }
+        self.after(if extra.fen() > 0 {
+            OrderAction::AwaitSupplement
+        } else {
+            OrderAction::Complete
+        })
     }
 
     /// The status after `action`, or [`DomainError::InvalidTransition`].
@@ -137,6 +166,11 @@ impl OrderStatus {
             (S::PendingPayment | S::AwaitingAcceptance | S::Accepted, A::Reschedule) => self,
             (S::Accepted, A::Start) => S::InService,
             (S::InService, A::Complete) => S::Completed,
+            (S::InService, A::AwaitSupplement) => S::AwaitingSupplement,
+            (
+                S::AwaitingSupplement,
+                A::SupplementPaid | A::SupplementDeclined | A::SupplementLapsed,
+            ) => S::Completed,
             (S::Completed, A::Confirm) => S::Confirmed,
             _ => return Err(DomainError::InvalidTransition),
         };
@@ -442,6 +476,12 @@ mod tests {
             (S::InService, A::CustomerCancel),
             (S::AwaitingAcceptance, A::ProviderCancel),
             (S::Completed, A::Reschedule),
+            (S::InService, A::SupplementPaid),
+            (S::Completed, A::SupplementDeclined),
+            (S::AwaitingSupplement, A::Confirm),
+            (S::AwaitingSupplement, A::CustomerCancel),
+            (S::AwaitingSupplement, A::Complete),
+            (S::Accepted, A::AwaitSupplement),
         ] {
             assert_eq!(
                 from.after(action),
@@ -451,8 +491,46 @@ mod tests {
         }
         for s in S::ALL {
             assert_eq!(S::parse(s.as_str()), Ok(s));
+            assert!(!(s == S::AwaitingSupplement && (s.holds_slot() || s.is_final())));
             assert!(!(s.holds_slot() && s.is_final()));
         }
+    }
+
+    #[test]
+    fn an_overrun_check_out_waits_for_the_supplement_which_any_answer_completes() {
+        use OrderAction as A;
+        use OrderStatus as S;
+        assert_eq!(S::InService.check_out(Money::ZERO), Ok(S::Completed));
+        assert_eq!(
+            S::InService.check_out(Money::from_fen(1_125)),
+            Ok(S::AwaitingSupplement)
+        );
+        assert_eq!(
+            S::InService.check_out(Money::from_fen(-1)),
+            Err(DomainError::InvalidPrice)
+        );
+        for s in [
+            S::Accepted,
+            S::AwaitingSupplement,
+            S::Completed,
+            S::Confirmed,
+        ] {
+            assert_eq!(
+                s.check_out(Money::from_fen(100)),
+                Err(DomainError::InvalidTransition),
+                "{s:?}"
+            );
+        }
+        for a in [
+            A::SupplementPaid,
+            A::SupplementDeclined,
+            A::SupplementLapsed,
+        ] {
+            assert_eq!(S::AwaitingSupplement.after(a), Ok(S::Completed));
+            // Answered once: a second answer is refused.
+            assert_eq!(S::Completed.after(a), Err(DomainError::InvalidTransition));
+        }
+        assert!(S::AwaitingSupplement.reveals_contact());
     }
 
     #[test]

@@ -49,6 +49,45 @@ pub fn final_price(
         .ok_or(DomainError::InvalidPrice)
 }
 
+/// How an hourly job's actual duration prices it, as the customer is shown it with a
+/// supplement (补款): booked vs actual minutes, the overtime billed in [`BILLING_STEP_MIN`]
+/// steps, the final price and what is still to pay above what was paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overrun {
+    /// Minutes booked.
+    pub booked_min: i64,
+    /// Minutes on site.
+    pub actual_min: i64,
+    /// Overtime billed, whole steps.
+    pub billed_over_min: i64,
+    /// The hourly price.
+    pub hourly: Money,
+    /// The final price.
+    pub final_price: Money,
+    /// Above what was paid (zero when the job did not overrun).
+    pub extra: Money,
+}
+
+/// The [`Overrun`] of an hourly job booked at `booked_total` of which `paid` was paid.
+pub fn overrun(
+    booked_total: Money,
+    paid: Money,
+    hourly: Money,
+    booked_min: i64,
+    actual_min: i64,
+) -> Result<Overrun, DomainError> {
+    let final_price = final_price(booked_total, hourly, booked_min, actual_min)?;
+    let covered = paid.fen().max(booked_total.fen());
+    Ok(Overrun {
+        booked_min,
+        actual_min,
+        billed_over_min: billed_overtime_min(booked_min, actual_min),
+        hourly,
+        final_price,
+        extra: Money::from_fen((final_price.fen() - covered).max(0)),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,6 +108,29 @@ mod tests {
         assert_eq!(p(90), Ok(9000));
         assert_eq!(p(130), Ok(9000 + 1125));
         assert_eq!(p(181), Ok(9000 + 4500 + 1125));
+    }
+
+    #[test]
+    fn an_overrun_is_what_the_final_price_adds_above_what_was_paid() {
+        let o = overrun(
+            Money::from_fen(9000),
+            Money::from_fen(9000),
+            Money::from_fen(4500),
+            120,
+            140,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((o.billed_over_min, o.extra.fen()), (30, 2250));
+        assert_eq!(o.final_price.fen(), 11_250);
+        let on_time = overrun(
+            Money::from_fen(9000),
+            Money::from_fen(9000),
+            Money::from_fen(4500),
+            120,
+            110,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((on_time.billed_over_min, on_time.extra), (0, Money::ZERO));
     }
 
     #[test]

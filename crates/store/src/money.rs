@@ -31,6 +31,8 @@ pub struct PaymentRow {
     pub created_at: Timestamp,
     /// Paid.
     pub paid_at: Option<Timestamp>,
+    /// What it pays for: `order` (the booking) or `supplement` (an overrun's 补款).
+    pub purpose: String,
 }
 
 /// A refund asked of the payment provider.

@@ -14,7 +14,7 @@ use linli_app::{
 };
 use linli_domain::{
     ids::OrderId,
-    time::{Clock, Day},
+    time::{Clock, Day, MINUTE_MS},
 };
 use linli_store::{ListingRow, TokenKind};
 use linli_testkit::{FakeClock, TestDb};
@@ -207,6 +207,60 @@ impl World {
                 .await?;
         }
         self.app.complete_order(&self.provider, id).await
+    }
+}
+
+/// Pays and accepts `id`, then moves the clock to half an hour before its start.
+pub async fn accepted_and_due(w: &World, id: OrderId) {
+    if w.status(id).await == "pending_payment" {
+        w.app.mark_paid(id).await.unwrap();
+    }
+    if w.status(id).await == "awaiting_acceptance" {
+        w.app.answer_order(&w.provider, id, true, "").await.unwrap();
+    }
+    assert_eq!(w.status(id).await, "accepted");
+    let o = w.app.store.order(id).await.unwrap().unwrap();
+    let now = w.clock.now().0;
+    if o.start_at.0 - 30 * MINUTE_MS > now {
+        w.clock.advance_ms(o.start_at.0 - 30 * MINUTE_MS - now);
+    }
+}
+
+impl World {
+    /// The demo provider's published hourly service with the fewest minimum hours.
+    pub async fn hourly_listing(&self) -> ListingRow {
+        let p = self
+            .app
+            .store
+            .provider_by_user(self.provider.member().unwrap().id)
+            .await
+            .unwrap()
+            .unwrap();
+        self.app
+            .store
+            .listings_of(p.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|l| l.status == "published" && l.unit == "hour" && l.min_units <= 4)
+            .min_by_key(|l| l.min_units)
+            .expect("the demo provider has an hourly service")
+    }
+
+    /// Books `listing` at `time` on the world's day.
+    pub async fn place_listing(&self, listing: &ListingRow, time: &str) -> OrderId {
+        let order = self
+            .app
+            .place_order(
+                &self.customer,
+                &OrderForm {
+                    listing: listing.id.to_string(),
+                    ..self.form(time)
+                },
+            )
+            .await
+            .unwrap();
+        order.id.parse().unwrap()
     }
 }
 

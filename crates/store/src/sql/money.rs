@@ -120,6 +120,7 @@ fn payment(row: &AnyRow) -> StoreResult<PaymentRow> {
         transaction_id: row.try_get("transaction_id")?,
         created_at: decode::ts(row, "created_at")?,
         paid_at: opt_ts(row, "paid_at")?,
+        purpose: row.try_get("purpose")?,
     })
 }
 
@@ -208,7 +209,7 @@ impl MoneyStore for SqlStore {
     async fn create_payment(&self, p: &PaymentRow) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO payments (out_trade_no, order_id, amount_fen, status, prepay_id, \
-             cashier_url, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             cashier_url, created_at, purpose) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&p.out_trade_no)
         .bind(p.order_id.to_string())
@@ -217,6 +218,7 @@ impl MoneyStore for SqlStore {
         .bind(&p.prepay_id)
         .bind(&p.cashier_url)
         .bind(p.created_at.0)
+        .bind(&p.purpose)
         .execute(&self.pool)
         .await
         .map_err(map_err)?;

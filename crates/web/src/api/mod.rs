@@ -20,6 +20,7 @@ pub mod pay;
 pub mod providers;
 pub mod reviews;
 pub mod search;
+pub mod supplements;
 pub mod visits;
 
 use axum::{
@@ -57,6 +58,7 @@ use crate::access::{Access, Routes};
         orders::slots, orders::my_orders, orders::place, orders::get, orders::cancel_preview, orders::cancel,
         orders::reschedule, orders::no_show, orders::simulate_pay, orders::advance_clock,
         pay::pay, pay::confirm, pay::start, pay::complete, pay::notify,
+        supplements::pay, supplements::decline,
         visits::visit, visits::check_in, visits::service_code, visits::tick, visits::check_out, visits::photo,
         after_sale::open, after_sale::of_order, after_sale::get, after_sale::answer, after_sale::counter,
         after_sale::escalate, after_sale::photo, after_sale::queue, after_sale::evidence, after_sale::decide,
@@ -119,6 +121,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = search::routes(r);
     let r = orders::routes(r);
     let r = pay::routes(r);
+    let r = supplements::routes(r);
     let r = visits::routes(r);
     let r = after_sale::routes(r);
     let r = guarantee::routes(r);

@@ -37,6 +37,16 @@ pub fn routes(r: Routes) -> Routes {
         .get("/orders/{id}", Access::Member, detail)
         .post("/orders/{id}/pay", Access::Member, pay)
         .post("/orders/{id}/confirm", Access::Member, confirm)
+        .post(
+            "/orders/{id}/supplement/pay",
+            Access::Member,
+            pay_supplement,
+        )
+        .post(
+            "/orders/{id}/supplement/decline",
+            Access::Member,
+            decline_supplement,
+        )
         .get("/orders/{id}/cancel", Access::Member, cancel_page)
         .post("/orders/{id}/cancel", Access::Member, cancel)
         .get("/orders/{id}/reschedule", Access::Member, reschedule_page)
@@ -277,7 +287,7 @@ async fn detail(
             let left = minutes_left(&state, o.pay_deadline_ms.or(o.accept_deadline_ms));
             let v = if matches!(
                 o.status.as_str(),
-                "accepted" | "in_service" | "completed" | "confirmed"
+                "accepted" | "in_service" | "awaiting_supplement" | "completed" | "confirmed"
             ) {
                 state.app.visit_view(&p.actor(), id).await.ok()
             } else {
@@ -329,6 +339,47 @@ async fn pay(
             o: id.to_string(),
             start,
         }),
+        Err(e) => redirect_error(&state, &back, &e),
+    }
+}
+
+/// Sends the customer to the cashier to pay an overrun's supplement (补款).
+async fn pay_supplement(
+    State(state): State<AppState>,
+    p: Page,
+    PagePath(id): PagePath<OrderId>,
+    headers: HeaderMap,
+) -> Response {
+    let back = format!("/orders/{id}");
+    if state.app.payments.is_none() {
+        return redirect_flash(&state, &back, true, "err.payments_unavailable");
+    }
+    match state.app.pay_supplement(&p.actor(), id).await {
+        Ok(start) if same_site(&headers, &start.cashier_url) => {
+            Redirect::to(&start.cashier_url).into_response()
+        }
+        Ok(start) => render(&ToCashier {
+            p,
+            o: id.to_string(),
+            start,
+        }),
+        Err(e) => redirect_error(&state, &back, &e),
+    }
+}
+
+/// The customer declines an overrun's supplement: the order completes at the amount paid.
+async fn decline_supplement(
+    State(state): State<AppState>,
+    p: Page,
+    PagePath(id): PagePath<OrderId>,
+    PageForm(f): PageForm<Pairs>,
+) -> Response {
+    let back = format!("/orders/{id}");
+    let form = linli_app::supplements::DeclineSupplementForm {
+        reason: get(&f, "reason").to_owned(),
+    };
+    match state.app.decline_supplement(&p.actor(), id, &form).await {
+        Ok(_) => redirect_flash(&state, &back, false, "flash.supplement_declined"),
         Err(e) => redirect_error(&state, &back, &e),
     }
 }
@@ -408,6 +459,9 @@ async fn complete(
 ) -> Response {
     let back = provider_back(&f, id);
     match state.app.complete_order(&p.actor(), id).await {
+        Ok(o) if o.status == "awaiting_supplement" => {
+            redirect_flash(&state, &back, false, "flash.order_awaiting_supplement")
+        }
         Ok(_) => redirect_flash(&state, &back, false, "flash.order_completed"),
         Err(e) => redirect_error(&state, &back, &e),
     }

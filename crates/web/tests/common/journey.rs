@@ -151,9 +151,30 @@ impl Booking {
         id
     }
 
+    /// Books the provider's published hourly service (fewest minimum hours) from now on.
+    pub async fn hourly(mut self, t: &TestApp) -> Self {
+        self.listing = t
+            .app
+            .store
+            .listings_of(self.provider_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|l| l.status == "published" && l.unit == "hour")
+            .min_by_key(|l| l.min_units)
+            .expect("the demo provider has an hourly service");
+        self
+    }
+
     /// Moves the clock to the order's check-in time and has the provider do the whole job
     /// through to `completed`.
     pub async fn serve(&self, t: &TestApp, id: OrderId) {
+        self.serve_taking(t, id, 0).await;
+    }
+
+    /// [`Booking::serve`], checking out `minutes` after checking in (an hourly job that runs
+    /// over ends `awaiting_supplement`).
+    pub async fn serve_taking(&self, t: &TestApp, id: OrderId, minutes: i64) {
         let provider = &self.provider;
         let o = t.app.store.order(id).await.unwrap().unwrap();
         let now = t.clock.now().0;
@@ -192,6 +213,7 @@ impl Booking {
                 .await
                 .unwrap();
         }
+        t.clock.advance_ms(minutes * MINUTE_MS);
         t.app.complete_order(provider, id).await.unwrap();
     }
 }
