@@ -803,8 +803,8 @@ impl App {
     }
 
     /// The caller's orders as a customer, newest first; `filter` is `all`, `active`
-    /// (holding a slot or waiting for a supplement), `done` (completed or confirmed) or `closed` (cancelled, expired,
-    /// declined).
+    /// (holding a slot or waiting for a supplement), `done` (completed or confirmed) or
+    /// `closed` (cancelled, expired, declined).
     pub async fn my_orders(&self, actor: &Actor, filter: &str) -> AppResult<Vec<OrderView>> {
         let m = actor.member()?;
         let statuses: &[&str] = match filter {
@@ -1326,7 +1326,6 @@ impl App {
 /// How long after the start a customer may report that the provider did not come.
 pub const NO_SHOW_AFTER_MS: i64 = 30 * MINUTE_MS;
 
-/// Statuses that hold a slot, as the store filters them.
 /// A customer's active orders: holding a slot, or waiting for their supplement.
 const ACTIVE: [&str; 5] = [
     "pending_payment",
@@ -1336,6 +1335,7 @@ const ACTIVE: [&str; 5] = [
     "awaiting_supplement",
 ];
 
+/// Statuses that hold a slot, as the store filters them.
 const HOLDING: [&str; 4] = [
     "pending_payment",
     "awaiting_acceptance",
