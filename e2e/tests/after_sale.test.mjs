@@ -2,12 +2,14 @@
 // booked, paid (dev API) and completed over the API; the customer opens an after-sale request
 // with a photo on the order page (phone); the provider does not answer; the dev clock passes the
 // 48 h SLA; the job accepts the request and the customer sees the refund on the order page; the
-// operator's trial balance still sums to ¥0.00 (desktop).
+// operator's trial balance still sums to ¥0.00 (desktop). And a re-service: the provider accepts
+// a re-service request; the customer books the free visit on the phone; the provider accepts it
+// in the console on a desktop.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_ADMIN, VIEWPORTS, clickAndNavigate, loginPassword, screenshot, textOf, useApp } from '../lib/harness.mjs';
-import { CUSTOMER, PASSWORD, PNG, api, completedOrder, eventually } from '../lib/journey.mjs';
+import { CUSTOMER, PASSWORD, PNG, PROVIDER, api, completedOrder, eventually, login } from '../lib/journey.mjs';
 
 const app = useApp();
 const [PHONE, DESKTOP] = VIEWPORTS;
@@ -64,6 +66,75 @@ describe('after-sale', () => {
     } finally {
       await customerCtx.close();
       await adminCtx.close();
+    }
+  });
+
+  test('an accepted re-service request is booked free on the phone and accepted in the console', async () => {
+    const customerCtx = await app.newContext(PHONE);
+    const proCtx = await app.newContext(DESKTOP);
+    try {
+      const page = await customerCtx.newPage();
+      const order = await completedOrder(page.request);
+      const orderPath = `/orders/${order.id}`;
+
+      // ---- the customer asks for a re-service; the provider accepts it (API) -------------
+      await loginPassword(page, CUSTOMER, PASSWORD);
+      await page.goto(orderPath);
+      await page.locator('#after-sale-form').waitFor();
+      await page.locator('#after-sale-kind').selectOption('reservice');
+      await page.locator('#after-sale-reason').fill('窗台没有擦，请再来一次。');
+      await clickAndNavigate(page, '#after-sale-submit');
+      const rid = await page.locator('#after-sale-list li').first().getAttribute('data-after-sale');
+      const provider = await login(page.request, PROVIDER);
+      await api(page.request, 'POST', `/api/v1/provider/after-sales/${rid}/answer`, provider, { action: 'accept' });
+
+      // ---- the customer books the visit: a day, a free time, ¥0 -------------------------
+      await eventually(page, orderPath, 'the re-service button', async () =>
+        (await page.locator('#reservice-book').count()) === 1);
+      await clickAndNavigate(page, '#reservice-book');
+      assert.equal(new URL(page.url()).pathname, `/after-sales/${rid}/reservice`);
+      const days = await page.locator('#reservice-date option').evaluateAll((os) => os.map((o) => o.value));
+      let found = false;
+      for (const day of days.slice(1)) {
+        await page.locator('#reservice-date').selectOption(day);
+        await clickAndNavigate(page, '#reservice-show');
+        if ((await page.locator('#reservice-slots input').count()) > 0) {
+          found = true;
+          break;
+        }
+      }
+      assert.ok(found, 'a free time in the next two weeks');
+      assert.ok((await textOf(page, '#reservice-price')).includes('¥0.00'), 'nothing to pay');
+      await screenshot(page, 'reservice-slots-phone');
+      await page.locator('#reservice-slots input').first().check();
+      await clickAndNavigate(page, '#reservice-submit');
+      const reservicePath = new URL(page.url()).pathname;
+      assert.notEqual(reservicePath, orderPath);
+      assert.equal(await textOf(page, '#flash'), '返工已预约，等待商家确认');
+      assert.equal(await page.locator('#order-status').getAttribute('data-status'), 'awaiting_acceptance');
+      assert.ok((await textOf(page, '#order-reservice')).includes('售后返工'));
+      await screenshot(page, 'reservice-order-phone');
+
+      // ---- the original order links to it; a second booking is not offered --------------
+      await page.goto(orderPath);
+      await page.locator('#reservice-order-link').waitFor();
+      assert.equal(await page.locator('#reservice-book').count(), 0);
+
+      // ---- the provider accepts it in the console (desktop) ------------------------------
+      const pro = await proCtx.newPage();
+      await loginPassword(pro, PROVIDER, PASSWORD);
+      await pro.goto('/pro/orders');
+      const id = reservicePath.split('/').pop();
+      const row = pro.locator(`#requests li[data-id="${id}"]`);
+      await row.waitFor();
+      assert.ok((await row.innerText()).includes('售后返工'), 'marked in the console');
+      await screenshot(pro, 'reservice-request-desktop');
+      await Promise.all([pro.waitForNavigation(), row.locator('button.accept').click()]);
+      await page.goto(reservicePath);
+      assert.equal(await page.locator('#order-status').getAttribute('data-status'), 'accepted');
+    } finally {
+      await customerCtx.close();
+      await proCtx.close();
     }
   });
 });

@@ -123,6 +123,8 @@ pub struct AfterSaleView {
     pub award: String,
     /// The answer deadline in the city's local time.
     pub deadline_text: String,
+    /// The order booked to re-serve this request (返工), once booked.
+    pub reservice_order_id: Option<String>,
 }
 
 /// The after-sale part of an order page.
@@ -253,6 +255,7 @@ fn view(r: &AfterSaleRow) -> AfterSaleView {
         counter: yuan(r.counter_fen),
         award: yuan(r.award_fen),
         deadline_text: r.answer_deadline.local_display(),
+        reservice_order_id: None,
     }
 }
 
@@ -322,7 +325,7 @@ impl App {
     }
 
     /// The request and the caller's side of its order (404 for anyone else).
-    async fn request_for(
+    pub(crate) async fn request_for(
         &self,
         actor: &Actor,
         id: AfterSaleId,
@@ -473,14 +476,32 @@ impl App {
                 && in_window
                 && rows.iter().all(|r| r.status == "resolved"),
             refundable: yuan(refundable),
-            requests: rows.iter().map(view).collect(),
+            requests: self.views_with_reservice(&rows).await?,
         })
+    }
+
+    /// Views of `rows`, each re-service outcome with the order booked for it.
+    async fn views_with_reservice(&self, rows: &[AfterSaleRow]) -> AppResult<Vec<AfterSaleView>> {
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let mut v = view(r);
+            if r.outcome == "reservice" {
+                v.reservice_order_id = self
+                    .store
+                    .reservice_order(r.id)
+                    .await?
+                    .map(|o| o.id.to_string());
+            }
+            out.push(v);
+        }
+        Ok(out)
     }
 
     /// One request for either side of its order.
     pub async fn after_sale(&self, actor: &Actor, id: AfterSaleId) -> AppResult<AfterSaleView> {
         let (r, _, _) = self.request_for(actor, id).await?;
-        Ok(view(&r))
+        let mut v = self.views_with_reservice(std::slice::from_ref(&r)).await?;
+        v.pop().ok_or(AppError::NotFound)
     }
 
     /// Moves `before` to `after`; a refund of `refund_fen` goes through

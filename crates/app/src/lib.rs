@@ -21,6 +21,7 @@ pub mod orders;
 pub mod profile;
 pub mod providers;
 pub mod reliability;
+pub mod reservice;
 pub mod reviews;
 pub mod search;
 pub mod seed;

@@ -225,7 +225,7 @@ pub struct QuoteView {
     pub minutes: i64,
 }
 
-fn quote_view(q: &Quote) -> QuoteView {
+pub(crate) fn quote_view(q: &Quote) -> QuoteView {
     QuoteView {
         lines: q
             .lines
@@ -317,6 +317,8 @@ pub struct OrderView {
     /// The overrun supplement (补款) of an hourly job, with its explanation (detail views
     /// only; `None` when the job did not overrun).
     pub supplement: Option<crate::supplements::SupplementView>,
+    /// The after-sale request this order re-serves (返工, at no charge), if it is one.
+    pub reservice_of: Option<String>,
 }
 
 /// One refund of an order.
@@ -365,8 +367,12 @@ impl Side {
     }
 }
 
-fn slot_error(e: StoreError) -> AppError {
+pub(crate) fn slot_error(e: StoreError) -> AppError {
     match e {
+        StoreError::Conflict(name) if name.contains("reservice") => AppError::Conflict {
+            code: "reservice_booked",
+            message: "a re-service is already booked for this request",
+        },
         StoreError::Rule(DomainError::Slot(SlotError::Taken)) | StoreError::Conflict(_) => {
             AppError::Conflict {
                 code: "slot_taken",
@@ -379,7 +385,7 @@ fn slot_error(e: StoreError) -> AppError {
 
 /// The price explanation kept on an order; an unreadable one (never written by this code)
 /// shows as no lines rather than failing the page.
-fn stored_quote(o: &OrderRow) -> Quote {
+pub(crate) fn stored_quote(o: &OrderRow) -> Quote {
     serde_json::from_str(&o.quote).unwrap_or_else(|_| Quote {
         lines: Vec::new(),
         total: Money::from_fen(o.total_fen),
@@ -390,7 +396,7 @@ fn stored_quote(o: &OrderRow) -> Quote {
     })
 }
 
-fn parse_start(date: &str, time: &str) -> AppResult<Timestamp> {
+pub(crate) fn parse_start(date: &str, time: &str) -> AppResult<Timestamp> {
     let day = Day::parse(date)?;
     let min = schedule::parse_hhmm(time)?;
     Ok(Timestamp(day.start_ms() + min * MINUTE_MS))
@@ -488,35 +494,15 @@ impl App {
         let day = Day::parse(date)?;
         let (b, a) = self.bookable(listing, m.id, address).await?;
         let (q, served) = Self::quote_at(&b, choice, &a)?;
-        let l = b.listing;
         let times = if served && b.provider_user != m.id {
-            let avail = self.availability(l.provider_id).await?;
-            let from = Timestamp(day.start_ms() - linli_domain::time::DAY_MS);
-            let to = Timestamp(day.plus_days(2).start_ms());
-            let booked: Vec<schedule::BookedJob> = self
-                .store
-                .provider_orders(l.provider_id, &HOLDING, from, to)
-                .await?
-                .iter()
-                .filter(|o| Some(o.id) != except)
-                .map(|o| schedule::BookedJob {
-                    start: o.start_at,
-                    end: o.end_at,
-                    at: (o.lat_micro, o.lng_micro),
-                })
-                .collect();
-            schedule::free_starts(
-                &avail,
-                self.config.travel,
-                &booked,
+            self.free_starts(
+                &b.listing,
                 day,
                 q.minutes,
                 (a.lat_micro, a.lng_micro),
-                self.now(),
+                except,
             )
-            .into_iter()
-            .map(|t| schedule::hhmm((t.0 - day.start_ms()) / MINUTE_MS))
-            .collect()
+            .await?
         } else {
             Vec::new()
         };
@@ -526,6 +512,45 @@ impl App {
             served,
             quote: quote_view(&q),
         })
+    }
+
+    /// The start times (`HH:MM`) of `day` at which the listing's provider can take a job of
+    /// `minutes` at `at`, the order `except` not counted.
+    pub(crate) async fn free_starts(
+        &self,
+        l: &linli_store::ListingRow,
+        day: Day,
+        minutes: i64,
+        at: (i64, i64),
+        except: Option<OrderId>,
+    ) -> AppResult<Vec<String>> {
+        let avail = self.availability(l.provider_id).await?;
+        let from = Timestamp(day.start_ms() - linli_domain::time::DAY_MS);
+        let to = Timestamp(day.plus_days(2).start_ms());
+        let booked: Vec<schedule::BookedJob> = self
+            .store
+            .provider_orders(l.provider_id, &HOLDING, from, to)
+            .await?
+            .iter()
+            .filter(|o| Some(o.id) != except)
+            .map(|o| schedule::BookedJob {
+                start: o.start_at,
+                end: o.end_at,
+                at: (o.lat_micro, o.lng_micro),
+            })
+            .collect();
+        Ok(schedule::free_starts(
+            &avail,
+            self.config.travel,
+            &booked,
+            day,
+            minutes,
+            at,
+            self.now(),
+        )
+        .into_iter()
+        .map(|t| schedule::hhmm((t.0 - day.start_ms()) / MINUTE_MS))
+        .collect())
     }
 
     /// Start times the customer's order could move to on `date` (its own time not counted
@@ -630,6 +655,7 @@ impl App {
             money_version: 0,
             completed_at: None,
             released_at: None,
+            reservice_of: None,
             created_at: now,
             updated_at: now,
         };
@@ -688,7 +714,7 @@ impl App {
         Ok(v)
     }
 
-    fn view(&self, o: &OrderRow, side: Side, events: &[OrderEventRow]) -> OrderView {
+    pub(crate) fn view(&self, o: &OrderRow, side: Side, events: &[OrderEventRow]) -> OrderView {
         let status = OrderStatus::parse(&o.status).unwrap_or(OrderStatus::Cancelled);
         let quote = stored_quote(o);
         let hidden = side == Side::Provider && !status.reveals_contact();
@@ -799,6 +825,7 @@ impl App {
             paid: Money::from_fen(o.paid_fen).to_string(),
             refunds: Vec::new(),
             supplement: None,
+            reservice_of: o.reservice_of.map(|r| r.to_string()),
         }
     }
 

@@ -6,17 +6,17 @@
 
 mod common;
 
-use common::{World, act_as, code, jpeg, world};
+use common::{World, act_as, code, jpeg, serve_and_confirm, world};
 use linli_app::{
     AppError,
     after_sale::{AfterSaleForm, AnswerForm, DecisionForm},
     jobs::JobRunner,
 };
 use linli_domain::{
-    ids::{AfterSaleId, OrderId, ProviderId},
+    ids::{AfterSaleId, ProviderId},
     ledger::{Account, Commission},
     money::Money,
-    time::{Clock, DAY_MS, HOUR_MS, MINUTE_MS, Timestamp},
+    time::{DAY_MS, HOUR_MS, MINUTE_MS, Timestamp},
 };
 use linli_testkit::{TestDb, backend_test};
 
@@ -73,21 +73,6 @@ async fn assert_books(w: &World) {
         })
         .sum();
     assert_eq!(owed(w, Account::Psp).await, at_psp);
-}
-
-/// Pays, accepts, starts, completes and confirms an order; returns its total.
-async fn serve_and_confirm(w: &World, id: OrderId) -> i64 {
-    w.app.mark_paid(id).await.unwrap();
-    w.app.answer_order(&w.provider, id, true, "").await.unwrap();
-    let o = w.app.store.order(id).await.unwrap().unwrap();
-    let now = w.clock.now().0;
-    if o.start_at.0 - 30 * MINUTE_MS > now {
-        w.clock.advance_ms(o.start_at.0 - 30 * MINUTE_MS - now);
-    }
-    w.check_in(id).await.unwrap();
-    w.finish(id).await.unwrap();
-    w.app.confirm_order(&w.customer, id).await.unwrap();
-    w.app.store.order(id).await.unwrap().unwrap().total_fen
 }
 
 fn form(kind: &str, amount: &str) -> AfterSaleForm {

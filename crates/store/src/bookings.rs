@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use linli_domain::{
-    ids::{ListingId, OrderId, ProviderId, UserId},
+    ids::{AfterSaleId, ListingId, OrderId, ProviderId, UserId},
     schedule::{Availability, Travel},
     time::Timestamp,
 };
@@ -79,6 +79,8 @@ pub struct OrderRow {
     pub completed_at: Option<Timestamp>,
     /// When its escrow was released.
     pub released_at: Option<Timestamp>,
+    /// The after-sale request this order re-serves (返工, booked at no charge).
+    pub reservice_of: Option<AfterSaleId>,
     /// Placed.
     pub created_at: Timestamp,
     /// Last change.
@@ -199,6 +201,9 @@ pub trait BookingStore: Send + Sync {
     async fn change_order(&self, change: &OrderChange<'_>) -> StoreResult<OrderRow>;
     /// One order.
     async fn order(&self, id: OrderId) -> StoreResult<Option<OrderRow>>;
+    /// The order booked to re-serve an after-sale request that is live or done (not
+    /// cancelled, expired or declined; at most one, by a unique index).
+    async fn reservice_order(&self, request: AfterSaleId) -> StoreResult<Option<OrderRow>>;
     /// A customer's orders, newest first, optionally only some statuses.
     async fn customer_orders(
         &self,

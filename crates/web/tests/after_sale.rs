@@ -240,7 +240,7 @@ backend_test!(
 );
 
 backend_test!(
-    the_order_page_panel_and_the_admin_pages_show_the_request,
+    the_order_page_panel_and_the_admin_pages_show_the_request_and_a_re_service_is_booked_there,
     |db: TestDb| async move {
         let t = TestApp::with_sandbox_payments(db).await;
         let (confirmed, _, _) = two_orders(&t).await;
@@ -321,5 +321,119 @@ backend_test!(
         // A customer cannot open the admin pages.
         let r = b.get(&format!("/admin/after-sales/{rid}")).await;
         assert_ne!(r.status, StatusCode::OK);
+
+        // The customer books the re-service from the order page: a day, a free time, ¥0.
+        let r = b.get(&format!("/orders/{confirmed}/after-sale")).await;
+        assert!(r.body.contains("reservice-book"), "{}", r.body);
+        let today = linli_domain::time::Day::of(t.app.now());
+        let mut day = String::new();
+        let mut time = String::new();
+        for n in 1..8 {
+            let d = today.plus_days(n).to_string();
+            let s = t
+                .get(
+                    &format!("/api/v1/after-sales/{rid}/reservice-slots?date={d}"),
+                    Some(&customer),
+                )
+                .await;
+            assert_eq!(s.status, StatusCode::OK, "{}", s.body);
+            assert_eq!(s.json()["quote"]["total_fen"], 0);
+            if let Some(first) = s.json()["times"]
+                .as_array()
+                .and_then(|a| a.first().cloned())
+            {
+                day = d;
+                time = first.as_str().unwrap().to_owned();
+                break;
+            }
+        }
+        assert!(!day.is_empty(), "a free time within a week");
+        let page = format!("/after-sales/{rid}/reservice?date={day}");
+        let r = b.get(&page).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("reservice-slots"), "{}", r.body);
+        let csrf = b.csrf(&page).await;
+        let r = b
+            .post_form(
+                &format!("/after-sales/{rid}/reservice"),
+                &[("_csrf", &csrf), ("date", &day), ("time", &time)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let new_order = r.location();
+        assert!(new_order.starts_with("/orders/"), "{new_order}");
+        let r = b.get(&new_order).await;
+        assert!(r.body.contains("order-reservice"), "marked as a re-service");
+        assert!(r.body.contains("awaiting_acceptance"));
+        let v = t
+            .get(&format!("/api/v1/after-sales/{rid}"), Some(&customer))
+            .await
+            .json();
+        assert_eq!(
+            v["reservice_order_id"]
+                .as_str()
+                .map(|o| format!("/orders/{o}")),
+            Some(new_order.clone())
+        );
+
+        // Over the API: a second one, someone else's request, a bad body or date — clear 4xx,
+        // nothing written.
+        let count = || async {
+            t.get("/api/v1/orders", Some(&customer))
+                .await
+                .json()
+                .as_array()
+                .map_or(0, Vec::len)
+        };
+        let before = count().await;
+        let other = token(&t, linli_app::seed::DEMO_CUSTOMERS[1].0).await;
+        for (who, body, status, code) in [
+            (
+                &customer,
+                json!({"date": day, "time": time}),
+                StatusCode::CONFLICT,
+                "reservice_booked",
+            ),
+            (
+                &other,
+                json!({"date": day, "time": time}),
+                StatusCode::NOT_FOUND,
+                "not_found",
+            ),
+            (
+                &customer,
+                json!({"date": day}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "",
+            ),
+            (
+                &customer,
+                json!({"date": day, "time": time, "price": 0}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "",
+            ),
+        ] {
+            let r = t
+                .json(
+                    "POST",
+                    &format!("/api/v1/after-sales/{rid}/reservice"),
+                    Some(who),
+                    body,
+                )
+                .await;
+            assert_eq!(r.status.as_u16() / 100, 4, "{}", r.body);
+            if !code.is_empty() {
+                assert_eq!((r.status, r.code().as_str()), (status, code), "{}", r.body);
+            }
+            assert!(r.json()["message"].is_string());
+        }
+        let r = t
+            .get(
+                &format!("/api/v1/after-sales/{rid}/reservice-slots?date=tomorrow"),
+                Some(&customer),
+            )
+            .await;
+        assert_eq!(r.status.as_u16() / 100, 4);
+        assert_eq!(count().await, before);
     }
 );

@@ -226,6 +226,15 @@ pub async fn accepted_and_due(w: &World, id: OrderId) {
     }
 }
 
+/// Pays, accepts, starts, completes and confirms an order; returns its total.
+pub async fn serve_and_confirm(w: &World, id: OrderId) -> i64 {
+    accepted_and_due(w, id).await;
+    w.check_in(id).await.unwrap();
+    w.finish(id).await.unwrap();
+    w.app.confirm_order(&w.customer, id).await.unwrap();
+    w.app.store.order(id).await.unwrap().unwrap().total_fen
+}
+
 impl World {
     /// The demo provider's published hourly service with the fewest minimum hours.
     pub async fn hourly_listing(&self) -> ListingRow {

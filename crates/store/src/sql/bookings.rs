@@ -12,7 +12,7 @@
 use async_trait::async_trait;
 use linli_domain::{
     DomainError,
-    ids::{JobId, OrderId, ProviderId, UserId},
+    ids::{AfterSaleId, JobId, OrderId, ProviderId, UserId},
     schedule::{self, Availability, BookedJob, Candidate, SlotError, Travel},
     time::{MINUTE_MS, Timestamp},
 };
@@ -62,6 +62,10 @@ fn order(row: &AnyRow) -> StoreResult<OrderRow> {
             .try_get::<Option<i64>, _>("completed_at")?
             .map(Timestamp),
         released_at: row.try_get::<Option<i64>, _>("released_at")?.map(Timestamp),
+        reservice_of: row
+            .try_get::<Option<String>, _>("reservice_of")?
+            .map(|s| parse_id(&s))
+            .transpose()?,
         created_at: decode::ts(row, "created_at")?,
         updated_at: decode::ts(row, "updated_at")?,
     })
@@ -95,20 +99,20 @@ async fn lock_provider(
     availability_of(&row)
 }
 
-/// Columns of a new order, in the order [`lock_and_insert_order`] binds them ($1..$23; the
+/// Columns of a new order, in the order [`lock_and_insert_order`] binds them ($1..$24; the
 /// buffer, last, comes from the provider's schedule).
 macro_rules! new_order_cols {
     () => {
         "id, customer_id, provider_id, listing_id, listing_title, quote, total_fen, address_id, \
          district_code, lat_micro, lng_micro, address_text, contact_name, contact_phone, \
          start_at, end_at, status, cancel_policy, instant_book, pay_deadline, accept_deadline, \
-         note, created_at, updated_at, buffer_min"
+         note, created_at, updated_at, reservice_of, buffer_min"
     };
 }
 macro_rules! new_order_params {
     () => {
         "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-         $20, $21, $22, $23, $23"
+         $20, $21, $22, $23, $23, $24"
     };
 }
 
@@ -147,6 +151,7 @@ async fn lock_and_insert_order(
             .bind(o.accept_deadline.map(|t| t.0))
             .bind(o.note.clone())
             .bind(now.0)
+            .bind(o.reservice_of.map(|r| r.to_string()))
     };
     if backend == crate::Backend::Sqlite {
         let a = lock_provider(tx, o.provider_id, defaults, now).await?;
@@ -155,7 +160,7 @@ async fn lock_and_insert_order(
             new_order_cols!(),
             ") VALUES (",
             new_order_params!(),
-            ", $24)"
+            ", $25)"
         )))
         .bind(a.buffer_min)
         .execute(&mut *tx)
@@ -758,6 +763,17 @@ impl BookingStore for SqlStore {
             .bind(id.to_string())
             .fetch_optional(&self.pool)
             .await?;
+        row.as_ref().map(order).transpose()
+    }
+
+    async fn reservice_order(&self, request: AfterSaleId) -> StoreResult<Option<OrderRow>> {
+        let row = sqlx::query(
+            "SELECT * FROM orders WHERE reservice_of = $1 \
+             AND status NOT IN ('cancelled', 'expired', 'declined')",
+        )
+        .bind(request.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(order).transpose()
     }
 

@@ -210,7 +210,15 @@ fn map_err(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &e
         && db.is_unique_violation()
     {
-        return StoreError::Conflict(db.constraint().unwrap_or("unique").to_owned());
+        // PostgreSQL names the constraint; SQLite only says `UNIQUE constraint failed:
+        // table.column, …`, which names it as well.
+        let name = db.constraint().map(str::to_owned).unwrap_or_else(|| {
+            db.message()
+                .split_once(": ")
+                .map_or("unique", |(_, cols)| cols)
+                .to_owned()
+        });
+        return StoreError::Conflict(name);
     }
     StoreError::Database(e)
 }

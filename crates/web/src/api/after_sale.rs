@@ -65,6 +65,16 @@ pub fn routes(r: Routes) -> Routes {
         Access::Member,
         photo,
     )
+    .get(
+        "/api/v1/after-sales/{id}/reservice-slots",
+        Access::Member,
+        reservice_slots,
+    )
+    .post(
+        "/api/v1/after-sales/{id}/reservice",
+        Access::Member,
+        book_reservice,
+    )
     .get("/api/v1/admin/after-sales", FINANCE, queue)
     .get("/api/v1/admin/after-sales/{id}", FINANCE, evidence)
     .post("/api/v1/admin/after-sales/{id}/decision", FINANCE, decide)
@@ -179,6 +189,68 @@ pub async fn get(
     ApiPath(id): ApiPath<AfterSaleId>,
 ) -> ApiResult<Json<AfterSaleView>> {
     Ok(Json(state.app.after_sale(&actor, id).await?))
+}
+
+/// A day to list re-service times for.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReserviceSlotsQuery {
+    /// Local date `YYYY-MM-DD`.
+    pub date: String,
+}
+
+/// Start times a re-service (返工) of the request can be booked at on a date (the original
+/// order's service, choice, duration and address; ¥0), for the request's customer.
+#[utoipa::path(get, path = "/api/v1/after-sales/{id}/reservice-slots", tag = "after-sale", security(("bearer" = [])),
+    params(("id" = String, Path), ReserviceSlotsQuery),
+    responses((status = 200, body = linli_app::orders::Slots), (status = 404, body = ErrorBody),
+        (status = 409, description = "reservice_not_due", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reservice_slots(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    ApiPath(id): ApiPath<AfterSaleId>,
+    ApiQuery(q): ApiQuery<ReserviceSlotsQuery>,
+) -> ApiResult<Json<linli_app::orders::Slots>> {
+    Ok(Json(state.app.reservice_slots(&actor, id, &q.date).await?))
+}
+
+/// When the re-service should happen.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReserviceBody {
+    /// Local date `YYYY-MM-DD`.
+    pub date: String,
+    /// Local time `HH:MM`.
+    pub time: String,
+}
+
+/// Books the re-service (返工) of a request resolved as one: a ¥0 order for the same service at
+/// the original address that waits for the provider's answer; one live or done per request.
+#[utoipa::path(post, path = "/api/v1/after-sales/{id}/reservice", tag = "after-sale", security(("bearer" = [])),
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    request_body = ReserviceBody,
+    responses((status = 201, body = linli_app::orders::OrderView), (status = 404, body = ErrorBody),
+        (status = 409, description = "reservice_not_due, reservice_booked, slot_taken, listing_unavailable", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn book_reservice(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    ApiPath(id): ApiPath<AfterSaleId>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let run = || async {
+        let b: ReserviceBody = match parse_json(&headers, &body) {
+            Ok(b) => b,
+            Err(e) => return e.into_response(),
+        };
+        match state.app.book_reservice(&actor, id, &b.date, &b.time).await {
+            Ok(o) => (StatusCode::CREATED, Json(o)).into_response(),
+            Err(e) => ApiError::from(e).into_response(),
+        }
+    };
+    let print = idempotency::fingerprint(&format!("reservice:{id}"), &body);
+    idempotency::run(&state, &actor, &headers, &print, run).await
 }
 
 /// The provider answers a pending request before its deadline: `accept` (refunds at once),

@@ -61,7 +61,7 @@ use crate::access::{Access, Routes};
         supplements::pay, supplements::decline,
         visits::visit, visits::check_in, visits::service_code, visits::tick, visits::check_out, visits::photo,
         after_sale::open, after_sale::of_order, after_sale::get, after_sale::answer, after_sale::counter,
-        after_sale::escalate, after_sale::photo, after_sale::queue, after_sale::evidence, after_sale::decide,
+        after_sale::escalate, after_sale::photo, after_sale::reservice_slots, after_sale::book_reservice, after_sale::queue, after_sale::evidence, after_sale::decide,
         guarantee::file, guarantee::of_order, guarantee::queue, guarantee::decide,
         earnings::earnings, earnings::put_payout_account, earnings::withdraw, earnings::dashboard,
         deposits::get, deposits::pay,

@@ -52,6 +52,12 @@ pub fn routes(r: Routes) -> Routes {
         .post("/after-sales/{id}/counter", Access::Member, counter)
         .post("/after-sales/{id}/escalate", Access::Member, escalate)
         .get("/after-sales/{id}/photos/{file}", Access::Member, photo)
+        .get(
+            "/after-sales/{id}/reservice",
+            Access::Member,
+            reservice_page,
+        )
+        .post("/after-sales/{id}/reservice", Access::Member, reservice)
         .get("/admin/after-sales", FINANCE, queue)
         .get("/admin/after-sales/{id}", FINANCE, detail)
         .post("/admin/after-sales/{id}/decision", FINANCE, decide)
@@ -201,6 +207,84 @@ async fn escalate(
     match state.app.escalate_after_sale(&p.actor(), id).await {
         Ok(_) => redirect_flash(&state, &back, false, "after_sale.flash_escalated"),
         Err(e) => redirect_error(&state, &back, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "after_sale_reservice.html")]
+struct ReservicePage {
+    p: Page,
+    r: AfterSaleView,
+    days: Vec<(String, String)>,
+    date: String,
+    slots: Option<linli_app::orders::Slots>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct DateForm {
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    time: String,
+}
+
+/// Booking the re-service (返工) of a request: pick a day, then one of its free times.
+async fn reservice_page(
+    State(state): State<AppState>,
+    p: Page,
+    PagePath(id): PagePath<AfterSaleId>,
+    q: Result<axum::extract::Query<DateForm>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let actor = p.actor();
+    let r = match state.app.after_sale(&actor, id).await {
+        Ok(r) => r,
+        Err(_) => return super::errors::page_with(p, StatusCode::NOT_FOUND),
+    };
+    let back = format!("/orders/{}", r.order_id);
+    let date = q.map(|axum::extract::Query(q)| q.date).unwrap_or_default();
+    let slots = if date.is_empty() {
+        None
+    } else {
+        match state.app.reservice_slots(&actor, id, &date).await {
+            Ok(s) => Some(s),
+            Err(e) => return redirect_error(&state, &back, &e),
+        }
+    };
+    let en = p.is_en();
+    render(&ReservicePage {
+        p,
+        r,
+        days: super::orders::days_ahead(linli_domain::time::Day::of(state.app.now()), 14, en),
+        date,
+        slots,
+    })
+}
+
+async fn reservice(
+    State(state): State<AppState>,
+    p: Page,
+    PagePath(id): PagePath<AfterSaleId>,
+    PageForm(f): PageForm<DateForm>,
+) -> Response {
+    match state
+        .app
+        .book_reservice(&p.actor(), id, &f.date, &f.time)
+        .await
+    {
+        Ok(o) => redirect_flash(
+            &state,
+            &format!("/orders/{}", o.id),
+            false,
+            "after_sale.flash_reservice_booked",
+        ),
+        Err(e) => redirect_error(
+            &state,
+            &format!(
+                "/after-sales/{id}/reservice?date={}",
+                super::urlencode(&f.date)
+            ),
+            &e,
+        ),
     }
 }
 

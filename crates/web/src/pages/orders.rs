@@ -97,7 +97,7 @@ fn choice_of(pairs: &Pairs) -> Choice {
 }
 
 /// The next days a customer can pick, `(value, label)`.
-fn days_ahead(from: Day, n: i64, en: bool) -> Vec<(String, String)> {
+pub(super) fn days_ahead(from: Day, n: i64, en: bool) -> Vec<(String, String)> {
     const ZH: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
     const EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     (0..n)
