@@ -17,7 +17,7 @@ use linli_store::{DepositPaymentRow, ListingRow, ProviderRow, StoreError};
 
 use crate::{
     Actor, App, AppError, AppResult,
-    money::{JOB_QUERY_PAYMENT, PayStart, new_reference, pay_error, yuan},
+    money::{PayStart, new_reference, pay_error, yuan},
 };
 
 /// How long a deposit payment may be paid at the cashier.
@@ -249,19 +249,7 @@ impl App {
             paid_at: None,
         };
         self.store.create_deposit_payment(&row).await?;
-        // Ask back if no notification arrives, and once more when the window has closed.
-        for at in [
-            now.plus_ms(self.config.money.query_after_ms),
-            expires.plus_ms(MINUTE_MS),
-        ] {
-            self.schedule_job(
-                JOB_QUERY_PAYMENT,
-                &out_trade_no,
-                at,
-                Some(format!("{JOB_QUERY_PAYMENT}:{out_trade_no}:{}", at.0)),
-            )
-            .await?;
-        }
+        self.schedule_queries(&out_trade_no, expires).await?;
         Ok(PayStart {
             out_trade_no,
             cashier_url: row.cashier_url,

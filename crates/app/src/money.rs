@@ -571,20 +571,30 @@ impl App {
             purpose: "order".into(),
         };
         self.store.create_payment(&row).await?;
-        // Ask back if no notification arrives, and once more when the window has closed.
+        self.schedule_queries(&out_trade_no, o.pay_deadline).await?;
+        Ok(row)
+    }
+
+    /// Asks the payment provider about `out_trade_no` if no notification arrives soon, and
+    /// once more a minute after its window (`closes`) has closed.
+    pub(crate) async fn schedule_queries(
+        &self,
+        out_trade_no: &str,
+        closes: Timestamp,
+    ) -> AppResult<()> {
         for at in [
             self.now().plus_ms(self.config.money.query_after_ms),
-            o.pay_deadline.plus_ms(MINUTE_MS),
+            closes.plus_ms(MINUTE_MS),
         ] {
             self.schedule_job(
                 JOB_QUERY_PAYMENT,
-                &out_trade_no,
+                out_trade_no,
                 at,
                 Some(format!("{JOB_QUERY_PAYMENT}:{out_trade_no}:{}", at.0)),
             )
             .await?;
         }
-        Ok(row)
+        Ok(())
     }
 
     /// Dev mode and tests: pays the order at the sandbox provider (as if the payer pressed

@@ -660,20 +660,37 @@ impl App {
             updated_at: now,
         };
         let jobs = [order_job(JOB_EXPIRE, id, row.pay_deadline)];
+        self.hold(&row, &jobs).await?;
+        Ok(self.placed_view(&row))
+    }
+
+    /// Writes a new order and its jobs, its slot checked and held in the same transaction
+    /// (the provider's availability is read under its lock by the store).
+    pub(crate) async fn hold(&self, row: &OrderRow, jobs: &[NewJob]) -> AppResult<()> {
         self.store
-            .place_order(&row, &avail, self.config.travel, &jobs, now)
+            .place_order(
+                row,
+                &Availability::default(),
+                self.config.travel,
+                jobs,
+                row.created_at,
+            )
             .await
-            .map_err(slot_error)?;
-        // The view from what was just written (the store adds exactly this first entry).
+            .map_err(slot_error)
+    }
+
+    /// The customer's view of an order just placed, from what was written (the store adds
+    /// exactly this first timeline entry).
+    pub(crate) fn placed_view(&self, row: &OrderRow) -> OrderView {
         let placed = OrderEventRow {
-            at: now,
+            at: row.created_at,
             actor: "customer".into(),
             action: "placed".into(),
             from_status: None,
             to_status: row.status.clone(),
             note: String::new(),
         };
-        Ok(self.view(&row, Side::Customer, &[placed]))
+        self.view(row, Side::Customer, &[placed])
     }
 
     /// The order and which side the caller is on (404 for anyone else).

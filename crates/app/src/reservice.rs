@@ -13,7 +13,7 @@ use linli_domain::{
     money::Money,
     time::{Day, MINUTE_MS},
 };
-use linli_store::{OrderEventRow, OrderRow};
+use linli_store::OrderRow;
 
 use crate::{
     Actor, App, AppError, AppResult,
@@ -154,16 +154,7 @@ impl App {
         if let Some(at) = accept_deadline {
             jobs.push(order_job(JOB_ACCEPT_DEADLINE, new_id, at));
         }
-        self.store
-            .place_order(
-                &row,
-                &linli_domain::schedule::Availability::default(),
-                self.config.travel,
-                &jobs,
-                now,
-            )
-            .await
-            .map_err(slot_error)?;
+        self.hold(&row, &jobs).await?;
         if let Some(p) = self.store.provider(o.provider_id).await? {
             self.store
                 .push_notification(
@@ -179,14 +170,6 @@ impl App {
                 )
                 .await?;
         }
-        let placed = OrderEventRow {
-            at: now,
-            actor: "customer".into(),
-            action: "placed".into(),
-            from_status: None,
-            to_status: row.status.clone(),
-            note: String::new(),
-        };
-        Ok(self.view(&row, Side::Customer, &[placed]))
+        Ok(self.placed_view(&row))
     }
 }

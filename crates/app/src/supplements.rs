@@ -31,10 +31,7 @@ use linli_store::{Capture, OrderEventRow, OrderRow, PaymentRow, VisitRecord};
 
 use crate::{
     Actor, App, AppError, AppResult,
-    money::{
-        JOB_AUTO_CONFIRM, JOB_QUERY_PAYMENT, PayStart, new_reference, order_commission, pay_error,
-        yuan,
-    },
+    money::{JOB_AUTO_CONFIRM, PayStart, new_reference, order_commission, pay_error, yuan},
     orders::{Effects, OrderView, Side, order_job},
 };
 
@@ -271,19 +268,7 @@ impl App {
             purpose: PURPOSE.into(),
         };
         self.store.create_payment(&row).await?;
-        // Ask back if no notification arrives, and once more when the window has closed.
-        for at in [
-            now.plus_ms(self.config.money.query_after_ms),
-            deadline.plus_ms(MINUTE_MS),
-        ] {
-            self.schedule_job(
-                JOB_QUERY_PAYMENT,
-                &out_trade_no,
-                at,
-                Some(format!("{JOB_QUERY_PAYMENT}:{out_trade_no}:{}", at.0)),
-            )
-            .await?;
-        }
+        self.schedule_queries(&out_trade_no, deadline).await?;
         Ok(PayStart {
             out_trade_no,
             cashier_url: row.cashier_url,

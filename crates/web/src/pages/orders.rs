@@ -324,23 +324,7 @@ async fn pay(
     PagePath(id): PagePath<OrderId>,
     headers: HeaderMap,
 ) -> Response {
-    let back = format!("/orders/{id}");
-    if state.app.payments.is_none() {
-        return redirect_flash(&state, &back, true, "err.payments_unavailable");
-    }
-    match state.app.pay_order(&p.actor(), id).await {
-        Ok(start) if same_site(&headers, &start.cashier_url) => {
-            Redirect::to(&start.cashier_url).into_response()
-        }
-        // The page's `form-action 'self'` would stop a form's redirect to another origin, so
-        // a cashier elsewhere is reached from a page of ours by a plain link.
-        Ok(start) => render(&ToCashier {
-            p,
-            o: id.to_string(),
-            start,
-        }),
-        Err(e) => redirect_error(&state, &back, &e),
-    }
+    to_cashier(&state, p, id, &headers, false).await
 }
 
 /// Sends the customer to the cashier to pay an overrun's supplement (补款).
@@ -350,20 +334,38 @@ async fn pay_supplement(
     PagePath(id): PagePath<OrderId>,
     headers: HeaderMap,
 ) -> Response {
+    to_cashier(&state, p, id, &headers, true).await
+}
+
+/// Starts paying the order (or its `supplement`) and sends the payer to the cashier.
+async fn to_cashier(
+    state: &AppState,
+    p: Page,
+    id: OrderId,
+    headers: &HeaderMap,
+    supplement: bool,
+) -> Response {
     let back = format!("/orders/{id}");
     if state.app.payments.is_none() {
-        return redirect_flash(&state, &back, true, "err.payments_unavailable");
+        return redirect_flash(state, &back, true, "err.payments_unavailable");
     }
-    match state.app.pay_supplement(&p.actor(), id).await {
-        Ok(start) if same_site(&headers, &start.cashier_url) => {
+    let started = if supplement {
+        state.app.pay_supplement(&p.actor(), id).await
+    } else {
+        state.app.pay_order(&p.actor(), id).await
+    };
+    match started {
+        Ok(start) if same_site(headers, &start.cashier_url) => {
             Redirect::to(&start.cashier_url).into_response()
         }
+        // The page's `form-action 'self'` would stop a form's redirect to another origin, so
+        // a cashier elsewhere is reached from a page of ours by a plain link.
         Ok(start) => render(&ToCashier {
             p,
             o: id.to_string(),
             start,
         }),
-        Err(e) => redirect_error(&state, &back, &e),
+        Err(e) => redirect_error(state, &back, &e),
     }
 }
 
