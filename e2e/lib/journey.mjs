@@ -47,12 +47,12 @@ export async function advanceClock(request, minutes) {
   return now;
 }
 
-/** Books one of the demo provider's services for the demo customer (with `hourly`, an hourly
- * one) and takes it through the job: paid, accepted, checked in, service code, checklist; then,
- * unless `complete` is false, checked out. */
-export async function servedOrder(request, { hourly = false, complete = true } = {}) {
-  let customer = await login(request, CUSTOMER);
-  let provider = await login(request, PROVIDER);
+/** Books the first bookable service of the demo provider that `accept(listing)` takes, for the
+ * demo customer; pays (dev API), accepts, and moves the dev clock to 30 minutes before the
+ * start (a start is allowed from an hour before). */
+export async function acceptedOrder(request, accept = () => true) {
+  const customer = await login(request, CUSTOMER);
+  const provider = await login(request, PROVIDER);
   const address = await api(request, 'POST', '/api/v1/me/addresses', customer, {
     district_code: '310101',
     detail: '南京东路 100 号 1201 室',
@@ -60,7 +60,7 @@ export async function servedOrder(request, { hourly = false, complete = true } =
     contact_phone: '13912345678',
   }, 201);
   const listings = (await api(request, 'GET', '/api/v1/provider/listings', provider))
-    .filter((l) => l.status === 'published' && (!hourly || l.unit === 'hour'));
+    .filter((l) => l.status === 'published' && accept(l));
   let order = null;
   for (const l of listings) {
     for (let d = 2; d <= 10 && !order; d++) {
@@ -80,16 +80,18 @@ export async function servedOrder(request, { hourly = false, complete = true } =
   if (paid.status === 'awaiting_acceptance') {
     await api(request, 'POST', `/api/v1/provider/orders/${order.id}/accept`, provider, {});
   }
-  // Start is allowed from an hour before: move the dev clock to 30 minutes before the start.
   const now = (await api(request, 'POST', '/api/v1/dev/clock', null, { minutes: 1 })).now_ms;
-  let left = Math.ceil((order.start_ms - 30 * MINUTE - now) / MINUTE);
-  while (left > 0) {
-    const step = Math.min(left, 10_080);
-    await api(request, 'POST', '/api/v1/dev/clock', null, { minutes: step });
-    left -= step;
-  }
-  customer = await login(request, CUSTOMER);
-  provider = await login(request, PROVIDER);
+  await advanceClock(request, (order.start_ms - 30 * MINUTE - now) / MINUTE);
+  return order;
+}
+
+/** Books one of the demo provider's services for the demo customer (with `hourly`, an hourly
+ * one) and takes it through the job: paid, accepted, checked in, service code, checklist; then,
+ * unless `complete` is false, checked out. */
+export async function servedOrder(request, { hourly = false, complete = true } = {}) {
+  const order = await acceptedOrder(request, (l) => !hourly || l.unit === 'hour');
+  const customer = await login(request, CUSTOMER);
+  const provider = await login(request, PROVIDER);
   await api(request, 'POST', `/api/v1/provider/orders/${order.id}/check-in`, provider, {
     lat_micro: 31_234_000,
     lng_micro: 121_475_000,

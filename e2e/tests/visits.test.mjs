@@ -8,75 +8,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { VIEWPORTS, clickAndNavigate, loginPassword, screenshot, textOf, useApp } from '../lib/harness.mjs';
+import { CUSTOMER, PASSWORD, PNG, PROVIDER, acceptedOrder as acceptedJourney } from '../lib/journey.mjs';
 
 const app = useApp();
-const PASSWORD = 'Linli2026';
-const CUSTOMER = '13900000001';
-const PROVIDER = '13600000001';
 const [PHONE] = VIEWPORTS;
-const MINUTE = 60_000;
 
-/** A real 2×2 PNG. */
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg==',
-  'base64',
-);
-
-/** JSON API call with a bearer token; asserts the status. */
-async function api(request, method, path, token, data, expect = 200) {
-  const res = await request.fetch(path, {
-    method,
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-    data,
-  });
-  assert.equal(res.status(), expect, `${method} ${path}: ${await res.text()}`);
-  return res.status() === 204 ? null : res.json();
-}
-
-async function login(request, phone) {
-  return (await api(request, 'POST', '/api/v1/auth/login', null, { phone, password: PASSWORD })).access_token;
-}
-
-/** Books a service of the demo provider, pays (dev API), accepts, and moves the dev clock to
- * 30 minutes before the start. */
-async function acceptedOrder(request) {
-  const customer = await login(request, CUSTOMER);
-  const provider = await login(request, PROVIDER);
-  const address = await api(request, 'POST', '/api/v1/me/addresses', customer, {
-    district_code: '310101',
-    detail: '南京东路 200 号 801 室',
-    contact_name: '王小明',
-    contact_phone: '13912345678',
-  }, 201);
-  const listings = (await api(request, 'GET', '/api/v1/provider/listings', provider))
-    .filter((l) => l.status === 'published' && l.sop.some((s) => s.photo));
-  let order = null;
-  for (const l of listings) {
-    for (let d = 2; d <= 10 && !order; d++) {
-      const date = new Date(Date.now() + d * 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 10);
-      const res = await request.get(`/api/v1/listings/${l.id}/slots?address=${address.id}&date=${date}`, {
-        headers: { authorization: `Bearer ${customer}` },
-      });
-      if (res.status() !== 200) continue;
-      const slots = await res.json();
-      if (!slots.served || slots.times.length === 0) continue;
-      order = await api(request, 'POST', '/api/v1/orders', customer, { listing: l.id, address: address.id, date, time: slots.times[0] }, 201);
-    }
-    if (order) break;
-  }
-  assert.ok(order, 'a bookable service of the demo provider with a photo in its checklist');
-  const paid = await api(request, 'POST', `/api/v1/dev/orders/${order.id}/pay`, customer, {});
-  if (paid.status === 'awaiting_acceptance') {
-    await api(request, 'POST', `/api/v1/provider/orders/${order.id}/accept`, provider, {});
-  }
-  const now = (await api(request, 'POST', '/api/v1/dev/clock', null, { minutes: 1 })).now_ms;
-  let left = Math.ceil((order.start_ms - 30 * MINUTE - now) / MINUTE);
-  while (left > 0) {
-    const step = Math.min(left, 10_080);
-    await api(request, 'POST', '/api/v1/dev/clock', null, { minutes: step });
-    left -= step;
-  }
-  return order;
+/** A booked, paid and accepted order of a service with a photo in its checklist, the dev clock
+ * 30 minutes before its start. */
+function acceptedOrder(request) {
+  return acceptedJourney(request, (l) => l.sop.some((s) => s.photo));
 }
 
 async function status(page) {
