@@ -10,12 +10,7 @@ use std::sync::Arc;
 
 use common::{World, act_as, code, world};
 use linli_app::AppError;
-use linli_domain::{
-    ids::ProviderId,
-    ledger::Account,
-    time::{Clock, SystemClock},
-};
-use linli_pay::{Notice, NotificationHeaders};
+use linli_domain::{ids::ProviderId, ledger::Account};
 use linli_testkit::{TestDb, backend_test};
 
 const OPERATOR: &str = "13800000000";
@@ -82,40 +77,7 @@ backend_test!(
         );
         let sandbox = w.app.payments.as_ref().unwrap().sandbox.clone().unwrap();
         let t = sandbox.pay_now(&start.out_trade_no).unwrap();
-        let keys = linli_pay::Keys::for_tests();
-        let tasks: Vec<_> = (0..30)
-            .map(|i| {
-                let signed = linli_pay::sign_notification(
-                    &keys,
-                    "TRANSACTION.SUCCESS",
-                    &Notice::Transaction(t.clone()),
-                    SystemClock.now().0 - (i % 5) * 1000,
-                    &format!("deposit-{}", i % 25),
-                )
-                .unwrap();
-                let w = Arc::clone(&w);
-                tokio::spawn(async move {
-                    let (headers, body) = signed;
-                    w.app
-                        .payment_notification(&NotificationHeaders::from_pairs(&headers), &body)
-                        .await
-                })
-            })
-            .collect();
-        for task in tasks {
-            if let Err(e) = task.await.unwrap() {
-                assert!(
-                    matches!(
-                        e,
-                        AppError::Payment {
-                            code: "replayed_nonce",
-                            ..
-                        }
-                    ),
-                    "{e:?}"
-                );
-            }
-        }
+        common::notify_thirty_at_once(&w, &t, "deposit").await;
         // And the query-back path finds it paid already.
         w.app.query_payment(&start.out_trade_no).await.unwrap();
         let deposit = Account::ProviderDeposit(pid);

@@ -17,9 +17,8 @@ use linli_domain::{
     ids::OrderId,
     ledger::Account,
     money::Money,
-    time::{Clock, DAY_MS, HOUR_MS, MINUTE_MS, SystemClock},
+    time::{DAY_MS, HOUR_MS, MINUTE_MS},
 };
-use linli_pay::{Notice, NotificationHeaders};
 use linli_store::OrderRow;
 use linli_testkit::{TestDb, backend_test};
 
@@ -96,34 +95,7 @@ backend_test!(
         let sandbox = w.app.payments.as_ref().unwrap().sandbox.clone().unwrap();
         let t = sandbox.pay_now(&start.out_trade_no).unwrap();
         assert_eq!(t.amount, extra);
-        let keys = linli_pay::Keys::for_tests();
-        let tasks: Vec<_> = (0..30)
-            .map(|i| {
-                let signed = linli_pay::sign_notification(
-                    &keys,
-                    "TRANSACTION.SUCCESS",
-                    &Notice::Transaction(t.clone()),
-                    SystemClock.now().0 - (i % 5) * 1000,
-                    &format!("supplement-{}", i % 25),
-                )
-                .unwrap();
-                let w = Arc::clone(&w);
-                tokio::spawn(async move {
-                    let (headers, body) = signed;
-                    w.app
-                        .payment_notification(&NotificationHeaders::from_pairs(&headers), &body)
-                        .await
-                })
-            })
-            .collect();
-        for task in tasks {
-            if let Err(e) = task.await.unwrap() {
-                assert!(
-                    matches!(e, AppError::Payment { code: "replayed_nonce", .. }),
-                    "{e:?}"
-                );
-            }
-        }
+        common::notify_thirty_at_once(&w, &t, "supplement").await;
         w.app.query_payment(&start.out_trade_no).await.unwrap();
 
         let paid = order(&w, id).await;

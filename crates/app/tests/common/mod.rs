@@ -273,6 +273,47 @@ impl World {
     }
 }
 
+/// Delivers 30 signed notifications of `t` at once (25 nonces, so 5 are replays), as a payment
+/// provider retrying over several connections might; each is accepted or refused as a replay.
+pub async fn notify_thirty_at_once(w: &Arc<World>, t: &linli_pay::Transaction, nonce: &str) {
+    let keys = linli_pay::Keys::for_tests();
+    let tasks: Vec<_> = (0..30)
+        .map(|i| {
+            let (headers, body) = linli_pay::sign_notification(
+                &keys,
+                "TRANSACTION.SUCCESS",
+                &linli_pay::Notice::Transaction(t.clone()),
+                linli_domain::time::SystemClock.now().0 - (i % 5) * 1000,
+                &format!("{nonce}-{}", i % 25),
+            )
+            .unwrap();
+            let w = Arc::clone(w);
+            tokio::spawn(async move {
+                w.app
+                    .payment_notification(
+                        &linli_pay::NotificationHeaders::from_pairs(&headers),
+                        &body,
+                    )
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        if let Err(e) = task.await.unwrap() {
+            assert!(
+                matches!(
+                    e,
+                    AppError::Payment {
+                        code: "replayed_nonce",
+                        ..
+                    }
+                ),
+                "{e:?}"
+            );
+        }
+    }
+}
+
 /// A small real JPEG.
 pub fn jpeg() -> Vec<u8> {
     let img = image::RgbImage::from_fn(80, 60, |x, y| {
