@@ -9,20 +9,22 @@
 //! conflict or any other status fails the bench.
 //!
 //! - anchor `raw_sqlite_tx`: per order, on a typed `SqlitePool` with the store's pragmas, the
-//!   statements the subject runs, one for one: 5 keyed reads (bearer token with its user, the
-//!   listing, its provider, the address, the service areas), then `BEGIN IMMEDIATE`, the
-//!   lock-row update (returning the schedule), insert of the order, one range read (the jobs
-//!   within travel reach and the occupied cells, `UNION ALL`), one multi-row insert of the 15-minute cells, the timeline and
-//!   job inserts, `COMMIT`. Into scratch tables shaped like the real ones.
+//!   statements the subject runs, one for one and in the same round trips: 2 keyed reads
+//!   (the bearer token's user; the listing joined with its provider, the address and the
+//!   service areas), then `BEGIN IMMEDIATE`, the lock-row update (returning the schedule) with the insert of
+//!   the order, one range read (the jobs within travel reach and the occupied cells, each
+//!   aggregated into one row), the multi-row insert of the 15-minute cells with the timeline
+//!   and job inserts, `COMMIT`. Into scratch tables shaped like the real ones.
 //! - subject `post_order`: `POST /api/v1/orders` with a bearer token through the full router
 //!   on a real socket: authentication, validation, the server-side quote, the availability
 //!   check under the provider lock, the occupancy cells, the response with the order view.
 //!
 //! Goal: subject throughput / anchor throughput ≥ 0.35 with the subject's p99 ≤ 10 ms.
 //! Throughput is measured closed loop (every connection sends its next order as soon as the
-//! last is answered). Latency is measured open loop ([`Pacer`]): orders fall due at half the
-//! anchor's measured throughput, both sides in turn, each order timed from when it was due. At
-//! saturation a closed loop's latency is only its queue (`connections / throughput`, Little's
+//! last is answered). Latency is measured open loop ([`Pacer`]), each order timed from when it
+//! was due, both sides in turn: first at the goal's throughput (0.35 × the anchor's measured
+//! one: the subject delivering the goal ratio, with its p99 checked against 10 ms), then at half
+//! the anchor's throughput, to show the headroom. At saturation a closed loop's latency is only its queue (`connections / throughput`, Little's
 //! law), which no code on top of a durable one-writer database can bring under 10 ms at 64
 //! connections; the report prints that figure too.
 //!
@@ -48,7 +50,7 @@ use linli_domain::{
     schedule::{CELL_MS, MAX_JOB_MS, Travel},
     time::{Clock, Day, MINUTE_MS, SystemClock},
 };
-use linli_store::Store;
+use linli_store::{Store, sql::WalSync};
 use sqlx::{
     Row, SqlitePool,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
@@ -71,8 +73,9 @@ const GOAL_RATIO: f64 = 0.35;
 const GOAL_P99: Duration = Duration::from_millis(10);
 /// Lanes per provider (team size).
 const CAPACITY: i64 = 20;
-/// The offered load of the latency runs, as a fraction of the anchor's closed-loop throughput.
-const LATENCY_LOAD: f64 = 0.5;
+/// The offered loads of the latency runs, as fractions of the anchor's closed-loop throughput:
+/// the goal's (the p99 goal is checked there) and a higher one, for the headroom.
+const LATENCY_LOADS: [f64; 2] = [GOAL_RATIO, 0.5];
 
 /// The section's knobs.
 #[derive(Debug, Clone, Copy)]
@@ -121,7 +124,7 @@ impl Orders {
 pub async fn section(settings: Settings) -> Result<()> {
     let runs = 2 * (settings.rounds + 1);
     let per_run = settings.orders.div_ceil(settings.connections) * settings.connections;
-    let needed = per_run * runs + settings.paced_orders() * runs;
+    let needed = per_run * runs + settings.paced_orders() * runs * LATENCY_LOADS.len();
     println!(
         "== booking pair: POST /api/v1/orders vs a raw SQLite transaction with the same \
          statements, {} connections, {} orders per run, {} rounds after 1 warm-up",
@@ -153,7 +156,7 @@ pub async fn section(settings: Settings) -> Result<()> {
     scratch_tables(&raw.pool).await?;
     let addr = servers::serve_full(app.clone()).await?;
     println!(
-        "  {:<14} 6 reads, BEGIN IMMEDIATE, 6 statements, COMMIT (typed SqlitePool)",
+        "  {:<14} 2 reads, BEGIN IMMEDIATE, 3 round trips, COMMIT (typed SqlitePool)",
         "raw_sqlite_tx"
     );
     println!(
@@ -187,48 +190,66 @@ pub async fn section(settings: Settings) -> Result<()> {
     let saturated_p99 = summaries.last().map_or(Duration::ZERO, |s| s.p99);
     let r = ratio(subject_s, anchor_s);
 
-    // Latency at an offered load below saturation (see `pace`): half what the raw
-    // transaction sustained in this run, open loop over the same connections.
-    let rate = anchor_s * LATENCY_LOAD;
-    println!(
-        "  latency: open loop at {rate:.0} orders/s ({:.0} % of raw_sqlite_tx's throughput), \
-         {} orders per run over {} connections, timed from when each was due",
-        LATENCY_LOAD * 100.0,
-        settings.paced_orders(),
-        settings.connections
-    );
-    let paced = compare::rounds(
-        &sides,
-        settings.rounds,
-        "orders",
-        Measure::P99,
-        |i, _warm_up| {
-            let orders = Arc::clone(orders_ref);
-            let raw = raw_ref.clone();
-            let pacer = Arc::new(Pacer::new(rate, settings.paced_orders()));
-            async move {
-                if i == 0 {
-                    anchor(raw, orders, pacer, settings.connections).await
-                } else {
-                    subject(addr, orders, pacer, settings.connections).await
+    // Latency at offered loads below saturation (see `pace`), open loop over the same
+    // connections: the first is the goal's throughput.
+    let mut latencies = Vec::new();
+    for load in LATENCY_LOADS {
+        let rate = anchor_s * load;
+        println!(
+            "  latency: open loop at {rate:.0} orders/s ({:.0} % of raw_sqlite_tx's throughput), \
+             {} orders per run over {} connections, timed from when each was due",
+            load * 100.0,
+            settings.paced_orders(),
+            settings.connections
+        );
+        let paced = compare::rounds(
+            &sides,
+            settings.rounds,
+            "orders",
+            Measure::P99,
+            |i, _warm_up| {
+                let orders = Arc::clone(orders_ref);
+                let raw = raw_ref.clone();
+                let pacer = Arc::new(Pacer::new(rate, settings.paced_orders()));
+                async move {
+                    if i == 0 {
+                        anchor(raw, orders, pacer, settings.connections).await
+                    } else {
+                        subject(addr, orders, pacer, settings.connections).await
+                    }
                 }
-            }
-        },
-    )
-    .await?;
-    let p99 = paced.last().map_or(Duration::ZERO, |s| s.p99);
-    let p50 = paced.last().map_or(Duration::ZERO, |s| s.p50);
+            },
+        )
+        .await?;
+        let last = paced
+            .last()
+            .map_or((Duration::ZERO, Duration::ZERO), |s| (s.p50, s.p99));
+        latencies.push((rate, last));
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let (rate, (p50, p99)) = latencies[0];
+    let headroom = latencies
+        .get(1)
+        .map(|(rate, (p50, p99))| {
+            format!(
+                "; at {rate:.0} orders/s (50 %): p50 {:.2} ms, p99 {:.2} ms",
+                ms(*p50),
+                ms(*p99)
+            )
+        })
+        .unwrap_or_default();
     println!(
-        "ratio post_order / raw_sqlite_tx = {r:.2} (goal >= {GOAL_RATIO}: {}); post_order at \
-         {rate:.0} orders/s: p50 {:.2} ms, p99 {:.2} ms (goal <= {} ms: {}); at saturation \
-         (closed loop, {} connections) p99 {:.1} ms, which is queueing: ≈ {} / throughput",
+        "ratio post_order / raw_sqlite_tx = {r:.2} (goal >= {GOAL_RATIO}: {}); post_order at the \
+         goal's {rate:.0} orders/s: p50 {:.2} ms, p99 {:.2} ms (goal <= {} ms: {}){headroom}; \
+         at saturation (closed loop, {} connections) p99 {:.1} ms, which is queueing: ≈ {} / \
+         throughput",
         if r >= GOAL_RATIO { "met" } else { "NOT met" },
-        p50.as_secs_f64() * 1e3,
-        p99.as_secs_f64() * 1e3,
+        ms(p50),
+        ms(p99),
         GOAL_P99.as_millis(),
         if p99 <= GOAL_P99 { "met" } else { "NOT met" },
         settings.connections,
-        saturated_p99.as_secs_f64() * 1e3,
+        ms(saturated_p99),
         settings.connections,
     );
     let placed: i64 = sqlx::query("SELECT COUNT(*) AS n FROM orders")
@@ -276,10 +297,14 @@ pub(crate) fn bench_app(store: Arc<dyn Store>) -> App {
 pub(crate) struct RawSqlite {
     pub(crate) pool: SqlitePool,
     gate: Arc<Mutex<()>>,
+    /// Like the store's writer: one connection with `synchronous = NORMAL`, whose commits
+    /// [`WalSync`] makes durable after the gate is let go.
+    writer: SqlitePool,
+    wal: Arc<WalSync>,
 }
 
 impl RawSqlite {
-    /// `BEGIN IMMEDIATE` behind the gate; the guard lets the next writer in when dropped.
+    /// `BEGIN IMMEDIATE` behind the gate, on the writer; [`RawSqlite::commit`] ends it.
     pub(crate) async fn write_tx(
         &self,
     ) -> Result<(
@@ -287,28 +312,59 @@ impl RawSqlite {
         sqlx::Transaction<'static, sqlx::Sqlite>,
     )> {
         let gate = Arc::clone(&self.gate).lock_owned().await;
-        Ok((gate, self.pool.begin_with("BEGIN IMMEDIATE").await?))
+        Ok((gate, self.writer.begin_with("BEGIN IMMEDIATE").await?))
+    }
+
+    /// Commits, lets the next writer in, then waits until the commit is durable, as the
+    /// store's write transactions do.
+    pub(crate) async fn commit(
+        &self,
+        gate: OwnedMutexGuard<()>,
+        tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    ) -> Result<()> {
+        tx.commit().await?;
+        drop(gate);
+        Ok(self.wal.after_commit().await?)
     }
 }
 
+/// The anchor's connections, with the store's settings: a pool of 8 (`synchronous = FULL`)
+/// for reads, and the writer.
 pub(crate) async fn raw_pool(url: &str) -> Result<RawSqlite> {
-    let options = SqliteConnectOptions::from_str(url)?
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
-        .busy_timeout(Duration::from_secs(30))
-        .foreign_keys(true)
-        // Like the store: checkpoints run in the background (the store's checkpointer works
-        // on this same file), not in the commit that crosses the threshold.
-        .pragma("wal_autocheckpoint", "8000");
+    let options = |synchronous| {
+        SqliteConnectOptions::from_str(url).map(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(synchronous)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true)
+                // Like the store: checkpoints run in the background (the store's checkpointer
+                // works on this same file), not in the commit that crosses the threshold.
+                .pragma("wal_autocheckpoint", "8000")
+        })
+    };
     // Like the store's pool: connections are not pinged before each use.
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .test_before_acquire(false)
-        .connect_with(options)
+        .connect_with(options(SqliteSynchronous::Full)?)
         .await?;
+    let writer = SqlitePoolOptions::new()
+        .min_connections(1)
+        .max_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .test_before_acquire(false)
+        .connect_with(options(SqliteSynchronous::Normal)?)
+        .await?;
+    let file: String = sqlx::query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+        .fetch_one(&writer)
+        .await?
+        .try_get("file")?;
     Ok(RawSqlite {
         pool,
         gate: Arc::new(Mutex::new(())),
+        writer,
+        wal: Arc::new(WalSync::for_database(file.as_ref())),
     })
 }
 
@@ -319,7 +375,7 @@ async fn scratch_tables(raw: &SqlitePool) -> Result<()> {
          provider_id TEXT NOT NULL, listing_id TEXT NOT NULL, quote TEXT NOT NULL, \
          total_fen INTEGER NOT NULL, start_at INTEGER NOT NULL, end_at INTEGER NOT NULL, \
          status TEXT NOT NULL, created_at INTEGER NOT NULL)",
-        "CREATE INDEX bench_orders_provider ON bench_orders (provider_id, start_at)",
+        "CREATE INDEX bench_orders_provider ON bench_orders (provider_id, start_at, end_at, id)",
         "CREATE TABLE bench_cells (provider_id TEXT NOT NULL, cell INTEGER NOT NULL, \
          lane INTEGER NOT NULL, order_id TEXT NOT NULL, PRIMARY KEY (provider_id, cell, lane))",
         "CREATE TABLE bench_events (id TEXT PRIMARY KEY, order_id TEXT NOT NULL, \
@@ -543,35 +599,34 @@ pub(crate) async fn finish(
 /// The anchor's statements for one order (see the module documentation).
 async fn raw_order(raw: &RawSqlite, o: &Order) -> Result<()> {
     let now = SystemClock.now().0;
-    for (sql, key) in [
-        ("SELECT * FROM users WHERE id = $1", &o.user),
-        ("SELECT * FROM listings WHERE id = $1", &o.listing),
-        ("SELECT * FROM providers WHERE id = $1", &o.provider),
-        ("SELECT * FROM addresses WHERE id = $1", &o.address),
-        (
-            "SELECT * FROM service_areas WHERE provider_id = $1",
-            &o.provider,
-        ),
-        (
-            "SELECT * FROM provider_schedules WHERE provider_id = $1",
-            &o.provider,
-        ),
-    ] {
-        sqlx::query(sql).bind(key).fetch_all(&raw.pool).await?;
-    }
+    // The subject's two reads: the bearer token's user, then the listing with its provider,
+    // the customer's address and the provider's service areas (one row per area).
+    sqlx::query("SELECT * FROM users WHERE id = $1")
+        .bind(&o.user)
+        .fetch_all(&raw.pool)
+        .await?;
+    sqlx::query(
+        "SELECT l.*, p.user_id AS provider_user_id, ad.lat_micro, sa.districts, sa.surcharge_fen \
+         FROM listings l JOIN providers p ON p.id = l.provider_id \
+         LEFT JOIN addresses ad ON ad.id = $2 AND ad.user_id = $3 \
+         LEFT JOIN service_areas sa ON sa.provider_id = l.provider_id WHERE l.id = $1",
+    )
+    .bind(&o.listing)
+    .bind(&o.address)
+    .bind(&o.user)
+    .fetch_all(&raw.pool)
+    .await?;
     let id = JobId::new().to_string();
     let end = o.start_ms + o.cells * CELL_MS;
     // The same window as the store: the jobs within travel reach (buffer 0 in the bench).
     let reach = Travel::default().reach_ms(0);
-    let (_gate, mut tx) = raw.write_tx().await?;
-    sqlx::query("UPDATE bench_locks SET v = v + 1 WHERE provider_id = $1 RETURNING v")
-        .bind(&o.provider)
-        .fetch_one(&mut *tx)
-        .await?;
+    let (gate, mut tx) = raw.write_tx().await?;
+    // As the store runs them on SQLite: the lock and the insert in one round trip.
     sqlx::query(
-        "INSERT INTO bench_orders (id, customer_id, provider_id, listing_id, quote, total_fen, \
-         start_at, end_at, status, created_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, \
-         'pending_payment', $8)",
+        "UPDATE bench_locks SET v = v + 1 WHERE provider_id = $3 RETURNING v; \
+         INSERT INTO bench_orders (id, customer_id, provider_id, listing_id, quote, total_fen, \
+         start_at, end_at, status, created_at) SELECT $1, $2, $3, $4, $5, 0, $6, $7, \
+         'pending_payment', $8 FROM bench_locks WHERE provider_id = $3",
     )
     .bind(&id)
     .bind(&o.user)
@@ -581,15 +636,16 @@ async fn raw_order(raw: &RawSqlite, o: &Order) -> Result<()> {
     .bind(o.start_ms)
     .bind(end)
     .bind(now)
-    .execute(&mut *tx)
+    .fetch_all(&mut *tx)
     .await?;
     let first = o.start_ms.div_euclid(CELL_MS);
-    let rows = sqlx::query(
-        "SELECT CAST(0 AS BIGINT) AS k, start_at AS a, end_at AS b FROM bench_orders \
-         WHERE provider_id = $1 AND start_at < $2 AND end_at > $3 AND start_at > $7 \
-         AND id <> $4 \
-         UNION ALL SELECT CAST(1 AS BIGINT), cell, lane FROM bench_cells \
-         WHERE provider_id = $1 AND cell >= $5 AND cell < $6",
+    // The calendar aggregated into one row, as the store reads it.
+    let row = sqlx::query(
+        "SELECT (SELECT string_agg(CAST(start_at AS TEXT) || ',' || CAST(end_at AS TEXT), ';') \
+         FROM bench_orders WHERE provider_id = $1 AND start_at < $2 AND end_at > $3 \
+         AND start_at > $7 AND id <> $4) AS jobs, \
+         (SELECT string_agg(CAST(cell AS TEXT) || ',' || CAST(lane AS TEXT), ';') \
+         FROM bench_cells WHERE provider_id = $1 AND cell >= $5 AND cell < $6) AS cells",
     )
     .bind(&o.provider)
     .bind(end + reach)
@@ -598,14 +654,17 @@ async fn raw_order(raw: &RawSqlite, o: &Order) -> Result<()> {
     .bind(first)
     .bind(first + o.cells)
     .bind(o.start_ms - reach - MAX_JOB_MS)
-    .fetch_all(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
-    let mut used = Vec::new();
-    for r in &rows {
-        if r.try_get::<i64, _>("k")? == 1 {
-            used.push((r.try_get::<i64, _>("a")?, r.try_get::<i64, _>("b")?));
-        }
-    }
+    let used = row
+        .try_get::<Option<String>, _>("cells")?
+        .unwrap_or_default()
+        .split(';')
+        .filter_map(|pair| {
+            let (cell, lane) = pair.split_once(',')?;
+            Some((cell.parse::<i64>().ok()?, lane.parse::<i64>().ok()?))
+        })
+        .collect::<Vec<_>>();
     let mut lanes = Vec::new();
     for cell in first..first + o.cells {
         let lane = (0..CAPACITY)
@@ -613,29 +672,27 @@ async fn raw_order(raw: &RawSqlite, o: &Order) -> Result<()> {
             .context("anchor ran out of lanes")?;
         lanes.push((cell, lane));
     }
+    // The cells and the two other inserts in one round trip, as the store runs them on SQLite.
     let values: Vec<String> = (0..lanes.len())
-        .map(|i| format!("($1, ${}, ${}, $2)", 3 + 2 * i, 4 + 2 * i))
+        .map(|i| format!("($1, ${}, ${}, $2)", 7 + 2 * i, 8 + 2 * i))
         .collect();
     let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO bench_cells (provider_id, cell, lane, order_id) VALUES {}",
+        "INSERT INTO bench_cells (provider_id, cell, lane, order_id) VALUES {}; \
+         INSERT INTO bench_events (id, order_id, at, note) VALUES ($3, $2, $5, 'placed'); \
+         INSERT INTO bench_events (id, order_id, at, note) VALUES ($4, $2, $5, $6)",
         values.join(", ")
     )))
     .bind(&o.provider)
-    .bind(&id);
+    .bind(&id)
+    .bind(JobId::new().to_string())
+    .bind(JobId::new().to_string())
+    .bind(now)
+    .bind("job");
     for (cell, lane) in lanes {
         q = q.bind(cell).bind(lane);
     }
     q.execute(&mut *tx).await?;
-    for note in ["placed", "job"] {
-        sqlx::query("INSERT INTO bench_events (id, order_id, at, note) VALUES ($1, $2, $3, $4)")
-            .bind(JobId::new().to_string())
-            .bind(&id)
-            .bind(now)
-            .bind(note)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
+    raw.commit(gate, tx).await?;
     Ok(())
 }
 

@@ -348,7 +348,7 @@ async fn raw_capture(raw: &booking::RawSqlite, p: &Paid, n: usize) -> Result<()>
     ] {
         sqlx::query(sql).bind(key).fetch_all(&raw.pool).await?;
     }
-    let (_gate, mut tx) = raw.write_tx().await?;
+    let (gate, mut tx) = raw.write_tx().await?;
     sqlx::query(
         "UPDATE bench_payments SET status = 'success', transaction_id = $2, paid_at = $3 \
          WHERE out_trade_no = $1 AND status <> 'success' RETURNING amount_fen",
@@ -416,7 +416,7 @@ async fn raw_capture(raw: &booking::RawSqlite, p: &Paid, n: usize) -> Result<()>
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
+    raw.commit(gate, tx).await?;
     sqlx::query("SELECT * FROM providers WHERE id = $1")
         .bind(&p.provider)
         .fetch_all(&raw.pool)

@@ -576,3 +576,50 @@ backend_test!(
         );
     }
 );
+
+/// SQLite write transactions commit without syncing under the write lock and are made durable
+/// by a WAL sync afterwards (`sql::durable`): every commit a caller saw return is counted
+/// durable, concurrent commits share syncs, and the pool's own connections still sync in
+/// their commits (`synchronous = FULL`, 2).
+#[tokio::test]
+async fn sqlite_commits_return_durable_and_share_wal_syncs() {
+    let db = linli_testkit::fresh_db(linli_testkit::Backend::Sqlite)
+        .await
+        .unwrap();
+    let s = Arc::new(db.store.clone());
+    let before = s.wal_stats().expect("a file database has a WAL sync");
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let s = Arc::clone(&s);
+        tasks.spawn(async move {
+            let id = user(&*s, &format!("1390000{i:04}")).await;
+            s.insert_tokens(&[token(
+                id,
+                TokenKind::Access,
+                &format!("h{i}"),
+                SessionId::new(),
+            )])
+            .await
+            .unwrap();
+            // Returned: this commit is durable.
+            let now = s.wal_stats().unwrap();
+            assert!(now.durable > before.commits, "{now:?}");
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    let after = s.wal_stats().unwrap();
+    assert!(after.commits >= before.commits + 40, "{after:?}");
+    assert_eq!(after.durable, after.commits, "{after:?}");
+    assert!(after.syncs > before.syncs, "{after:?}");
+    let level: i64 = sqlx::Row::try_get(
+        &sqlx::query("PRAGMA synchronous")
+            .fetch_one(s.pool())
+            .await
+            .unwrap(),
+        0,
+    )
+    .unwrap();
+    assert_eq!(level, 2, "the pool's connections sync in their own commits");
+}

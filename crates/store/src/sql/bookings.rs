@@ -119,7 +119,7 @@ macro_rules! new_order_params {
 /// Locks the provider's schedule (as [`lock_provider`]) and inserts the order with the
 /// schedule's buffer. On PostgreSQL one statement (the insert reads the lock's `RETURNING` in
 /// a data-modifying `WITH`; the calendar is read by the next statement, after the lock is
-/// held); on SQLite two.
+/// held); on SQLite two statements in one round trip.
 async fn lock_and_insert_order(
     tx: &mut sqlx::AnyConnection,
     backend: crate::Backend,
@@ -153,38 +153,38 @@ async fn lock_and_insert_order(
             .bind(now.0)
             .bind(o.reservice_of.map(|r| r.to_string()))
     };
-    if backend == crate::Backend::Sqlite {
-        let a = lock_provider(tx, o.provider_id, defaults, now).await?;
-        bind(sqlx::query(concat!(
-            "INSERT INTO orders (",
-            new_order_cols!(),
-            ") VALUES (",
-            new_order_params!(),
-            ", $25)"
-        )))
-        .bind(a.buffer_min)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        return Ok(a);
-    }
     let both = || {
-        bind(sqlx::query(concat!(
-            "WITH l AS (UPDATE provider_schedules SET lock_version = lock_version + 1 \
-             WHERE provider_id = $3 RETURNING weekly, exceptions, capacity, min_notice_min, \
-             horizon_days, buffer_min), o AS (INSERT INTO orders (",
-            new_order_cols!(),
-            ") SELECT ",
-            new_order_params!(),
-            ", l.buffer_min FROM l) SELECT * FROM l"
-        )))
+        bind(sqlx::query(match backend {
+            crate::Backend::Postgres => concat!(
+                "WITH l AS (UPDATE provider_schedules SET lock_version = lock_version + 1 \
+                 WHERE provider_id = $3 RETURNING weekly, exceptions, capacity, min_notice_min, \
+                 horizon_days, buffer_min), o AS (INSERT INTO orders (",
+                new_order_cols!(),
+                ") SELECT ",
+                new_order_params!(),
+                ", l.buffer_min FROM l) SELECT * FROM l"
+            ),
+            // The same two steps as two statements run in one go; the insert finds the row the
+            // update locked (or none, as on PostgreSQL, when the provider has no schedule yet).
+            crate::Backend::Sqlite => concat!(
+                "UPDATE provider_schedules SET lock_version = lock_version + 1 \
+                 WHERE provider_id = $3 RETURNING weekly, exceptions, capacity, min_notice_min, \
+                 horizon_days, buffer_min; INSERT INTO orders (",
+                new_order_cols!(),
+                ") SELECT ",
+                new_order_params!(),
+                ", buffer_min FROM provider_schedules WHERE provider_id = $3"
+            ),
+        }))
     };
-    if let Some(row) = both().fetch_optional(&mut *tx).await.map_err(map_err)? {
-        return availability_of(&row);
+    // `fetch_all`, not `fetch_optional`: on SQLite that would stop after the update's row,
+    // before the insert ran.
+    if let Some(row) = both().fetch_all(&mut *tx).await.map_err(map_err)?.first() {
+        return availability_of(row);
     }
     insert_schedule_if_absent(tx, o.provider_id, defaults, now).await?;
-    let row = both().fetch_one(&mut *tx).await.map_err(map_err)?;
-    availability_of(&row)
+    let rows = both().fetch_all(&mut *tx).await.map_err(map_err)?;
+    availability_of(rows.first().ok_or(StoreError::NotFound)?)
 }
 
 /// Decodes a `provider_schedules` row.
@@ -231,6 +231,10 @@ async fn insert_schedule_if_absent(
 /// jobs holding a slot within `reach_ms` of `[start, end)` (the only ones that can conflict
 /// with it, [`Travel::reach_ms`]) except `skip`, and the occupied `(cell, lane)` pairs of
 /// `cells`.
+///
+/// Both lists come back aggregated into one row (`string_agg`, on both databases): a busy
+/// provider has hundreds of such jobs and cells, and a row each would cost a round trip each
+/// between SQLite's worker thread and the caller, all while the write lock is held.
 async fn calendar_around(
     tx: &mut sqlx::AnyConnection,
     provider: ProviderId,
@@ -239,12 +243,13 @@ async fn calendar_around(
     skip: Option<OrderId>,
     cells: &std::ops::Range<i64>,
 ) -> StoreResult<(Vec<BookedJob>, Vec<(i64, i64)>)> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT CAST(0 AS BIGINT) AS k, start_at AS a, end_at AS b, lat_micro AS c, \
-         lng_micro AS d FROM orders WHERE provider_id = $1 AND status IN {HOLDING} \
-         AND start_at < $2 AND end_at > $3 AND start_at > $7 AND id <> $4 \
-         UNION ALL SELECT CAST(1 AS BIGINT), cell, lane, CAST(0 AS BIGINT), CAST(0 AS BIGINT) \
-         FROM booking_cells WHERE provider_id = $1 AND cell >= $5 AND cell < $6"
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT (SELECT string_agg(CAST(start_at AS TEXT) || ',' || CAST(end_at AS TEXT) || ',' \
+         || CAST(lat_micro AS TEXT) || ',' || CAST(lng_micro AS TEXT), ';') FROM orders \
+         WHERE provider_id = $1 AND status IN {HOLDING} AND start_at < $2 AND end_at > $3 \
+         AND start_at > $7 AND id <> $4) AS jobs, \
+         (SELECT string_agg(CAST(cell AS TEXT) || ',' || CAST(lane AS TEXT), ';') \
+         FROM booking_cells WHERE provider_id = $1 AND cell >= $5 AND cell < $6) AS cells"
     )))
     .bind(provider.to_string())
     .bind(end.0 + reach_ms)
@@ -255,22 +260,45 @@ async fn calendar_around(
     // No job is longer than a day: the index on (provider, start) is read over a bounded range,
     // not over the provider's whole past.
     .bind(start.0 - reach_ms - schedule::MAX_JOB_MS)
-    .fetch_all(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
-    let (mut jobs, mut taken) = (Vec::new(), Vec::new());
-    for r in &rows {
-        let (a, b): (i64, i64) = (r.try_get("a")?, r.try_get("b")?);
-        if r.try_get::<i64, _>("k")? == 0 {
-            jobs.push(BookedJob {
-                start: Timestamp(a),
-                end: Timestamp(b),
-                at: (r.try_get("c")?, r.try_get("d")?),
-            });
-        } else {
-            taken.push((a, b));
-        }
-    }
+    let jobs = int_tuples::<4>(row.try_get("jobs")?, "jobs")?
+        .into_iter()
+        .map(|[a, b, lat, lng]| BookedJob {
+            start: Timestamp(a),
+            end: Timestamp(b),
+            at: (lat, lng),
+        })
+        .collect();
+    let taken = int_tuples::<2>(row.try_get("cells")?, "cells")?
+        .into_iter()
+        .map(|[cell, lane]| (cell, lane))
+        .collect();
     Ok((jobs, taken))
+}
+
+/// Parses a `string_agg` of `N` comma-separated integers per item, items separated by `;`
+/// (`None`: no items).
+fn int_tuples<const N: usize>(agg: Option<String>, col: &str) -> StoreResult<Vec<[i64; N]>> {
+    let Some(agg) = agg else {
+        return Ok(Vec::new());
+    };
+    agg.split(';')
+        .map(|item| {
+            let mut out = [0; N];
+            let mut parts = item.split(',');
+            for v in &mut out {
+                *v = parts
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .ok_or_else(|| corrupt(col, item))?;
+            }
+            match parts.next() {
+                None => Ok(out),
+                Some(_) => Err(corrupt(col, item)),
+            }
+        })
+        .collect()
 }
 
 /// Checks the slot under the provider's lock and picks a lane for each of its cells (the
@@ -371,10 +399,10 @@ async fn add_event(
 }
 
 /// Appends a timeline entry, schedules jobs and takes the booking cells `cells` for the
-/// order (`(provider, [(cell, lane)])`, as [`occupy`] chose them). On PostgreSQL that is one
-/// statement (the other inserts in a data-modifying `WITH`), two or three round trips fewer on
-/// every order placed; SQLite, which has no such `WITH`, takes one statement each, in-process
-/// and cheap.
+/// order (`(provider, [(cell, lane)])`, as [`occupy`] chose them), in one round trip: on
+/// PostgreSQL one statement (the cells and jobs inserts in a data-modifying `WITH`), on SQLite
+/// the same inserts as one multi-statement query (run in one go by the connection's worker
+/// thread, so the write lock is not held across a hand-off per insert).
 async fn add_event_and_jobs(
     tx: &mut sqlx::AnyConnection,
     backend: crate::Backend,
@@ -384,40 +412,54 @@ async fn add_event_and_jobs(
     cells: Option<(ProviderId, &[(i64, i64)])>,
     now: Timestamp,
 ) -> StoreResult<()> {
-    if backend == crate::Backend::Sqlite || jobs.is_empty() {
-        if let Some((provider, cells)) = cells {
-            insert_cells(tx, provider, order, cells).await?;
-        }
-        add_event(tx, order, e).await?;
-        return add_jobs(tx, jobs, now).await;
-    }
-    let values: Vec<String> = (0..jobs.len())
-        .map(|i| {
-            let p = 10 + 5 * i;
-            format!(
-                "(${}, ${}, ${}, ${}, 'pending', 0, ${}, $9, $9)",
-                p,
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4
-            )
-        })
-        .collect();
-    let cells_cte = match cells {
-        Some((_, c)) if !c.is_empty() => format!(
-            "c AS (INSERT INTO booking_cells (provider_id, cell, lane, order_id) VALUES {}), ",
+    // $1..$8 the entry, $9 now, five per job from $10, then the provider and the cells' pairs.
+    let cells = cells.filter(|(_, c)| !c.is_empty());
+    let event = "INSERT INTO order_events (id, order_id, at, actor, action, from_status, \
+                 to_status, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    let jobs_insert = (!jobs.is_empty()).then(|| {
+        let values: Vec<String> = (0..jobs.len())
+            .map(|i| {
+                let p = 10 + 5 * i;
+                format!(
+                    "(${}, ${}, ${}, ${}, 'pending', 0, ${}, $9, $9)",
+                    p,
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4
+                )
+            })
+            .collect();
+        format!(
+            "INSERT INTO jobs (id, kind, payload, run_at, status, attempts, dedupe_key, \
+             created_at, updated_at) VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",
+            values.join(", ")
+        )
+    });
+    let cells_insert = cells.map(|(_, c)| {
+        format!(
+            "INSERT INTO booking_cells (provider_id, cell, lane, order_id) VALUES {}",
             cell_values(10 + 5 * jobs.len(), 2, 11 + 5 * jobs.len(), c)
-        ),
-        _ => String::new(),
+        )
+    });
+    let sql = match backend {
+        crate::Backend::Postgres => {
+            let ctes: Vec<String> = [("c", &cells_insert), ("j", &jobs_insert)]
+                .into_iter()
+                .filter_map(|(name, s)| s.as_ref().map(|s| format!("{name} AS ({s})")))
+                .collect();
+            if ctes.is_empty() {
+                event.to_owned()
+            } else {
+                format!("WITH {} {event}", ctes.join(", "))
+            }
+        }
+        crate::Backend::Sqlite => [cells_insert.as_deref(), Some(event), jobs_insert.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("; "),
     };
-    let sql = format!(
-        "WITH {cells_cte}e AS (INSERT INTO order_events (id, order_id, at, actor, action, \
-         from_status, to_status, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)) \
-         INSERT INTO jobs (id, kind, payload, run_at, status, attempts, dedupe_key, created_at, \
-         updated_at) VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",
-        values.join(", ")
-    );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(JobId::new().to_string())
         .bind(order.to_string())
@@ -436,7 +478,7 @@ async fn add_event_and_jobs(
             .bind(j.run_at.0)
             .bind(j.dedupe_key.clone());
     }
-    if let Some((provider, c)) = cells.filter(|(_, c)| !c.is_empty()) {
+    if let Some((provider, c)) = cells {
         q = q.bind(provider.to_string());
         for (cell, lane) in c {
             q = q.bind(*cell).bind(*lane);
@@ -565,7 +607,7 @@ impl BookingStore for SqlStore {
             now,
         )
         .await?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -640,7 +682,7 @@ impl BookingStore for SqlStore {
         let row = fetch_order(&mut tx, id)
             .await?
             .ok_or(StoreError::NotFound)?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(row)
     }
 
@@ -754,7 +796,7 @@ impl BookingStore for SqlStore {
         }
         super::money::add_refunds(&mut tx, c.refunds).await?;
         super::money::append_entries(&mut tx, c.entries, c.now).await?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(row)
     }
 
@@ -863,5 +905,22 @@ impl BookingStore for SqlStore {
         rows.iter()
             .map(|r| Ok(r.try_get::<String, _>("kind")?))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aggregated_tuples_parse_and_garbage_is_corrupt() {
+        assert_eq!(int_tuples::<2>(None, "c").ok(), Some(vec![]));
+        assert_eq!(
+            int_tuples::<2>(Some("5,0;6,-1".into()), "c").ok(),
+            Some(vec![[5, 0], [6, -1]])
+        );
+        for bad in ["", "5", "5,x", "5,0,1", "5,0;"] {
+            assert!(int_tuples::<2>(Some(bad.into()), "c").is_err(), "{bad:?}");
+        }
     }
 }

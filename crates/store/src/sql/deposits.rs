@@ -111,7 +111,7 @@ impl DepositStore for SqlStore {
             return Ok(false);
         }
         append_entries(&mut tx, std::slice::from_ref(entry), now).await?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(true)
     }
 

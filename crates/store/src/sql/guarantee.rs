@@ -153,7 +153,7 @@ impl GuaranteeStore for SqlStore {
             return Err(StoreError::Conflict("guarantee_claim_status".into()));
         }
         append_entries(&mut tx, entry.as_slice(), now).await?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(())
     }
 }

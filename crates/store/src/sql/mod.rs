@@ -1,7 +1,8 @@
 //! [`SqlStore`]: the [`crate::Store`] adapter over sqlx's `Any` driver. One set of statements
 //! runs on both databases; the few backend differences are named here: connection pragmas
-//! ([`connect`]), how write transactions begin ([`SqlStore::write_tx`], with the in-process
-//! write gate on SQLite), job claiming (`store_impl.rs`, `claim_jobs`) and an order change's
+//! ([`connect`]), how write transactions begin and commit ([`SqlStore::write_tx`]: on SQLite
+//! behind the in-process write gate, on the writer connection, made durable after the lock is
+//! let go, [`durable`]), job claiming (`store_impl.rs`, `claim_jobs`) and an order change's
 //! timeline entry with its jobs, one statement on PostgreSQL (`bookings.rs`,
 //! `add_event_and_jobs`).
 
@@ -10,6 +11,7 @@ mod bookings;
 mod complaints;
 mod decode;
 mod deposits;
+mod durable;
 mod guarantee;
 mod listings;
 mod money;
@@ -29,6 +31,7 @@ use sqlx::{
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+pub use self::durable::{WalStats, WalSync};
 use crate::{Backend, StoreError, StoreResult};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -44,19 +47,29 @@ pub struct SqlStore {
     /// queue of a few milliseconds into a tail of hundreds. (Another process on the same file
     /// still waits in the busy handler.) Unused on PostgreSQL, whose row locks queue fairly.
     write_gate: Arc<Mutex<()>>,
+    /// SQLite: the one connection write transactions run on (`synchronous = NORMAL`), and the
+    /// WAL sync that makes their commits durable ([`durable`]). `None` on PostgreSQL.
+    writer: Option<(AnyPool, Option<Arc<WalSync>>)>,
 }
 
 /// A write transaction, holding the write gate on SQLite until it commits or is dropped.
 /// Dereferences to the connection, like [`Transaction`].
 pub(crate) struct WriteTx {
     tx: Transaction<'static, Any>,
-    _gate: Option<OwnedMutexGuard<()>>,
+    gate: Option<OwnedMutexGuard<()>>,
+    wal: Option<Arc<WalSync>>,
 }
 
 impl WriteTx {
-    /// Commits, then lets the next writer in.
-    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+    /// Commits, lets the next writer in, then (SQLite) waits until the commit is durable.
+    pub(crate) async fn commit(self) -> StoreResult<()> {
+        let Self { tx, gate, wal } = self;
+        tx.commit().await?;
+        drop(gate);
+        match wal {
+            Some(wal) => wal.after_commit().await,
+            None => Ok(()),
+        }
     }
 }
 
@@ -137,30 +150,68 @@ pub async fn connect(url: &str, max_connections: u32) -> StoreResult<SqlStore> {
                 Ok(true)
             })
         });
-    let options = match backend {
+    let pool = match backend {
         Backend::Sqlite => options.after_connect(|conn, _meta| {
-            Box::pin(async move {
-                conn.execute("PRAGMA journal_mode = WAL").await?;
-                conn.execute("PRAGMA synchronous = FULL").await?;
-                conn.execute("PRAGMA busy_timeout = 10000").await?;
-                conn.execute("PRAGMA foreign_keys = ON").await?;
-                // Checkpoints normally run in the background ([`checkpointer`]); a writer
-                // only checkpoints itself if the WAL has grown this far without them.
-                conn.execute("PRAGMA wal_autocheckpoint = 8000").await?;
-                Ok(())
-            })
+            Box::pin(async move { sqlite_pragmas(conn, "FULL").await })
         }),
         Backend::Postgres => options,
-    };
-    let pool = options.connect(url).await?;
-    if backend == Backend::Sqlite {
-        tokio::spawn(checkpointer(pool.clone()));
     }
+    .connect(url)
+    .await?;
+    let writer = match backend {
+        Backend::Sqlite => {
+            tokio::spawn(checkpointer(pool.clone()));
+            Some(sqlite_writer(url).await?)
+        }
+        Backend::Postgres => None,
+    };
     Ok(SqlStore {
         pool,
         backend,
         write_gate: Arc::new(Mutex::new(())),
+        writer,
     })
+}
+
+/// The pragmas of every SQLite connection: WAL, the given `synchronous` level (`FULL` on the
+/// pool, `NORMAL` on the writer, whose commits [`WalSync`] makes durable), a busy timeout and
+/// foreign keys.
+async fn sqlite_pragmas(conn: &mut AnyConnection, synchronous: &str) -> Result<(), sqlx::Error> {
+    conn.execute("PRAGMA journal_mode = WAL").await?;
+    conn.execute(sqlx::AssertSqlSafe(format!(
+        "PRAGMA synchronous = {synchronous}"
+    )))
+    .await?;
+    conn.execute("PRAGMA busy_timeout = 10000").await?;
+    conn.execute("PRAGMA foreign_keys = ON").await?;
+    // Checkpoints normally run in the background ([`checkpointer`]); a writer only checkpoints
+    // itself if the WAL has grown this far without them.
+    conn.execute("PRAGMA wal_autocheckpoint = 8000").await?;
+    Ok(())
+}
+
+/// The SQLite writer: a pool of exactly one connection, kept open (so its transactions own it
+/// as a [`Transaction`] does a pooled connection), and the sync of its database's WAL, unless
+/// the database has no file (in memory).
+async fn sqlite_writer(url: &str) -> StoreResult<(AnyPool, Option<Arc<WalSync>>)> {
+    let writer = AnyPoolOptions::new()
+        .min_connections(1)
+        .max_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .acquire_timeout(std::time::Duration::from_secs(30))
+        .test_before_acquire(false)
+        .after_connect(|conn, _meta| Box::pin(async move { sqlite_pragmas(conn, "NORMAL").await }))
+        .connect(url)
+        .await?;
+    let file: String = sqlx::Row::try_get(
+        &sqlx::query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+            .fetch_one(&writer)
+            .await?,
+        "file",
+    )?;
+    let wal = (!file.is_empty()).then(|| Arc::new(WalSync::for_database(file.as_ref())));
+    Ok((writer, wal))
 }
 
 impl SqlStore {
@@ -178,9 +229,21 @@ impl SqlStore {
         &self.pool
     }
 
-    /// Closes the pool.
+    /// Closes the pool (and the SQLite writer).
     pub async fn close(&self) {
+        if let Some((writer, _)) = &self.writer {
+            writer.close().await;
+        }
         self.pool.close().await;
+    }
+
+    /// SQLite: how many write transactions committed, how many of them are durable and how
+    /// many WAL syncs that took ([`durable`]). `None` on PostgreSQL or in memory.
+    pub fn wal_stats(&self) -> Option<WalStats> {
+        self.writer
+            .as_ref()
+            .and_then(|(_, wal)| wal.as_ref())
+            .map(|w| w.stats())
     }
 
     /// Begins a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so
@@ -189,17 +252,19 @@ impl SqlStore {
     /// On SQLite the write gate is taken before a connection, so queued writers do not hold
     /// connections the readers need.
     async fn write_tx(&self) -> StoreResult<WriteTx> {
-        Ok(match self.backend {
-            Backend::Sqlite => {
+        Ok(match &self.writer {
+            Some((writer, wal)) => {
                 let gate = Arc::clone(&self.write_gate).lock_owned().await;
                 WriteTx {
-                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
-                    _gate: Some(gate),
+                    tx: writer.begin_with("BEGIN IMMEDIATE").await?,
+                    gate: Some(gate),
+                    wal: wal.clone(),
                 }
             }
-            Backend::Postgres => WriteTx {
+            None => WriteTx {
                 tx: self.pool.begin().await?,
-                _gate: None,
+                gate: None,
+                wal: None,
             },
         })
     }

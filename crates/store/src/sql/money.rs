@@ -287,7 +287,7 @@ impl MoneyStore for SqlStore {
     async fn post_entries(&self, entries: &[Entry], now: Timestamp) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
         append_entries(&mut tx, entries, now).await?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -384,7 +384,7 @@ impl MoneyStore for SqlStore {
             return Ok(false);
         }
         append_entries(&mut tx, entries, now).await?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -438,7 +438,7 @@ impl MoneyStore for SqlStore {
         .bind(audit.at.0)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -544,7 +544,7 @@ impl MoneyStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         append_entries(&mut tx, entries, w.created_at).await?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -579,7 +579,7 @@ impl MoneyStore for SqlStore {
             .fetch_one(&mut *tx)
             .await?;
         let w = withdrawal(&row)?;
-        tx.commit().await.map_err(map_err)?;
+        tx.commit().await?;
         Ok(w)
     }
 
