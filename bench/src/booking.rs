@@ -165,26 +165,15 @@ pub async fn section(settings: Settings) -> Result<()> {
     );
     let orders = Arc::new(orders);
     let sides = ["raw_sqlite_tx", "post_order"];
-    let (orders_ref, raw_ref) = (&orders, &raw);
-    let summaries = compare::rounds(
-        &sides,
-        settings.rounds,
-        "orders",
-        Measure::Throughput,
-        |i, _warm_up| {
-            let orders = Arc::clone(orders_ref);
-            let raw = raw_ref.clone();
-            let pacer = Arc::new(Pacer::closed(per_run));
-            async move {
-                if i == 0 {
-                    anchor(raw, orders, pacer, settings.connections).await
-                } else {
-                    subject(addr, orders, pacer, settings.connections).await
-                }
-            }
-        },
-    )
-    .await?;
+    let pair = Pair {
+        settings,
+        raw: &raw,
+        orders: &orders,
+        addr,
+    };
+    let summaries = pair
+        .rounds(&sides, Measure::Throughput, || Pacer::closed(per_run))
+        .await?;
     let anchor_s = summaries.first().map_or(0.0, |s| s.per_sec);
     let subject_s = summaries.last().map_or(0.0, |s| s.per_sec);
     let saturated_p99 = summaries.last().map_or(Duration::ZERO, |s| s.p99);
@@ -202,25 +191,11 @@ pub async fn section(settings: Settings) -> Result<()> {
             settings.paced_orders(),
             settings.connections
         );
-        let paced = compare::rounds(
-            &sides,
-            settings.rounds,
-            "orders",
-            Measure::P99,
-            |i, _warm_up| {
-                let orders = Arc::clone(orders_ref);
-                let raw = raw_ref.clone();
-                let pacer = Arc::new(Pacer::new(rate, settings.paced_orders()));
-                async move {
-                    if i == 0 {
-                        anchor(raw, orders, pacer, settings.connections).await
-                    } else {
-                        subject(addr, orders, pacer, settings.connections).await
-                    }
-                }
-            },
-        )
-        .await?;
+        let paced = pair
+            .rounds(&sides, Measure::P99, || {
+                Pacer::new(rate, settings.paced_orders())
+            })
+            .await?;
         let last = paced
             .last()
             .map_or((Duration::ZERO, Duration::ZERO), |s| (s.p50, s.p99));
@@ -572,6 +547,45 @@ async fn anchor(
         });
     }
     finish(tasks, started).await
+}
+
+/// What both sides of a run share: the anchor's connections, the subject's address and the
+/// orders they take from.
+struct Pair<'a> {
+    settings: Settings,
+    raw: &'a RawSqlite,
+    orders: &'a Arc<Orders>,
+    addr: SocketAddr,
+}
+
+impl Pair<'_> {
+    /// Rounds of anchor and subject, each run placing orders as a fresh `pacer()` makes them due.
+    async fn rounds(
+        &self,
+        sides: &[&str],
+        measure: Measure,
+        pacer: impl Fn() -> Pacer,
+    ) -> Result<Vec<crate::stats::Summary>> {
+        let connections = self.settings.connections;
+        compare::rounds(
+            sides,
+            self.settings.rounds,
+            "orders",
+            measure,
+            |i, _warm_up| {
+                let (orders, raw) = (Arc::clone(self.orders), self.raw.clone());
+                let (pacer, addr) = (Arc::new(pacer()), self.addr);
+                async move {
+                    if i == 0 {
+                        anchor(raw, orders, pacer, connections).await
+                    } else {
+                        subject(addr, orders, pacer, connections).await
+                    }
+                }
+            },
+        )
+        .await
+    }
 }
 
 /// The bytes of `POST /api/v1/orders` for `o`.
