@@ -48,6 +48,10 @@ describe('after-sale', () => {
       await api(page.request, 'POST', '/api/v1/dev/clock', null, { minutes: 48 * 60 + 5 });
       await eventually(page, orderPath, 'the automatic acceptance', async () =>
         (await page.locator('#after-sale-list li').first().getAttribute('data-status')) === 'resolved');
+      // The panel loads after the page: the job may have resolved the request between the two,
+      // so the timeline is read from a page rendered after the resolution was seen.
+      await page.goto(orderPath);
+      await page.locator('#after-sale-list li[data-status="resolved"]').first().waitFor();
       const outcome = await textOf(page, '#after-sale-outcome');
       assert.ok(outcome.includes('已退款'), outcome);
       assert.ok(outcome.includes('超时自动同意'), outcome);
