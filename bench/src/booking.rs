@@ -26,7 +26,8 @@
 //! one: the subject delivering the goal ratio, with its p99 checked against 10 ms), then at half
 //! the anchor's throughput, to show the headroom. At saturation a closed loop's latency is only its queue (`connections / throughput`, Little's
 //! law), which no code on top of a durable one-writer database can bring under 10 ms at 64
-//! connections; the report prints that figure too.
+//! connections; the report prints that figure too. Every run, on either side, starts from an
+//! emptied WAL ([`RawSqlite::settle`]), not behind the checkpoint backlog of the run before.
 //!
 //! [`postgres_section`] runs the same subject on a PostgreSQL store (a fresh `linli_t_*`
 //! database under `TEST_DATABASE_URL`) against `pgbench`'s TPC-B with the same client count on
@@ -300,6 +301,17 @@ impl RawSqlite {
         tx.commit().await?;
         drop(gate);
         Ok(self.wal.after_commit().await?)
+    }
+
+    /// Copies the WAL into the database file and empties it. Before each run, so that no run
+    /// starts behind the checkpoint backlog the run before it left (a saturated run leaves tens
+    /// of megabytes, which the background checkpointers then copy during the next run).
+    async fn settle(&self) -> Result<()> {
+        let _gate = self.gate.lock().await;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&self.writer)
+            .await?;
+        Ok(())
     }
 }
 
@@ -576,6 +588,7 @@ impl Pair<'_> {
                 let (orders, raw) = (Arc::clone(self.orders), self.raw.clone());
                 let (pacer, addr) = (Arc::new(pacer()), self.addr);
                 async move {
+                    raw.settle().await?;
                     if i == 0 {
                         anchor(raw, orders, pacer, connections).await
                     } else {

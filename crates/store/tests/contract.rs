@@ -623,3 +623,19 @@ async fn sqlite_commits_return_durable_and_share_wal_syncs() {
     .unwrap();
     assert_eq!(level, 2, "the pool's connections sync in their own commits");
 }
+
+/// The SQLite writer is a second connection to the URL, so an in-memory database (which every
+/// connection would open afresh) is refused with a clear error rather than splitting the data.
+#[tokio::test]
+async fn sqlite_in_memory_urls_are_refused() {
+    for url in [
+        "sqlite::memory:",
+        "sqlite:file:linli?mode=memory&cache=shared",
+    ] {
+        let err = linli_store::sql::connect(url, 2)
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{url} was accepted"));
+        assert!(err.to_string().contains("must name a file"), "{url}: {err}");
+    }
+}

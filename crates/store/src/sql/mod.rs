@@ -49,7 +49,7 @@ pub struct SqlStore {
     write_gate: Arc<Mutex<()>>,
     /// SQLite: the one connection write transactions run on (`synchronous = NORMAL`), and the
     /// WAL sync that makes their commits durable ([`durable`]). `None` on PostgreSQL.
-    writer: Option<(AnyPool, Option<Arc<WalSync>>)>,
+    writer: Option<(AnyPool, Arc<WalSync>)>,
 }
 
 /// A write transaction, holding the write gate on SQLite until it commits or is dropped.
@@ -191,9 +191,12 @@ async fn sqlite_pragmas(conn: &mut AnyConnection, synchronous: &str) -> Result<(
 }
 
 /// The SQLite writer: a pool of exactly one connection, kept open (so its transactions own it
-/// as a [`Transaction`] does a pooled connection), and the sync of its database's WAL, unless
-/// the database has no file (in memory).
-async fn sqlite_writer(url: &str) -> StoreResult<(AnyPool, Option<Arc<WalSync>>)> {
+/// as a [`Transaction`] does a pooled connection), and the sync of its database's WAL.
+///
+/// The writer is a second connection to `url`, so the database must be a file: every
+/// connection to an in-memory (or temporary) database opens a database of its own, and orders
+/// written through the writer would be missing from the pool's reads. Such a URL is refused.
+async fn sqlite_writer(url: &str) -> StoreResult<(AnyPool, Arc<WalSync>)> {
     let writer = AnyPoolOptions::new()
         .min_connections(1)
         .max_connections(1)
@@ -210,8 +213,15 @@ async fn sqlite_writer(url: &str) -> StoreResult<(AnyPool, Option<Arc<WalSync>>)
             .await?,
         "file",
     )?;
-    let wal = (!file.is_empty()).then(|| Arc::new(WalSync::for_database(file.as_ref())));
-    Ok((writer, wal))
+    if file.is_empty() {
+        writer.close().await;
+        return Err(StoreError::Corrupt(
+            "a SQLite database url must name a file (sqlite://path?mode=rwc), not an in-memory \
+             database"
+                .into(),
+        ));
+    }
+    Ok((writer, Arc::new(WalSync::for_database(file.as_ref()))))
 }
 
 impl SqlStore {
@@ -238,12 +248,9 @@ impl SqlStore {
     }
 
     /// SQLite: how many write transactions committed, how many of them are durable and how
-    /// many WAL syncs that took ([`durable`]). `None` on PostgreSQL or in memory.
+    /// many WAL syncs that took ([`durable`]). `None` on PostgreSQL.
     pub fn wal_stats(&self) -> Option<WalStats> {
-        self.writer
-            .as_ref()
-            .and_then(|(_, wal)| wal.as_ref())
-            .map(|w| w.stats())
+        self.writer.as_ref().map(|(_, wal)| wal.stats())
     }
 
     /// Begins a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so
@@ -258,7 +265,7 @@ impl SqlStore {
                 WriteTx {
                     tx: writer.begin_with("BEGIN IMMEDIATE").await?,
                     gate: Some(gate),
-                    wal: wal.clone(),
+                    wal: Some(Arc::clone(wal)),
                 }
             }
             None => WriteTx {
