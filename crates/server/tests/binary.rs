@@ -357,7 +357,7 @@ async fn the_same_binary_runs_on_postgresql_with_database_url() {
 }
 
 /// Two `linli serve` processes on one PostgreSQL database: 64 concurrent orders for one slot,
-/// split across both, give exactly one 201 and 63 × 409 in every round.
+/// split across both, give exactly one 201 and 63 × 409 in each of 50 rounds.
 #[tokio::test]
 async fn two_processes_on_one_postgresql_never_double_book() {
     let Some((url, _)) = linli_testkit::fresh_database_url(linli_testkit::Backend::Postgres).await
@@ -424,7 +424,7 @@ async fn two_processes_on_one_postgresql_never_double_book() {
         }
         let order = json!({"listing": listing, "address": address, "date": day.to_string(), "time": "09:00"});
         let servers = [&a, &b];
-        for round in 0..5 {
+        for round in 0..50 {
             let results: Vec<(u16, Value)> = std::thread::scope(|s| {
                 let handles: Vec<_> = (0..64)
                     .map(|i| {

@@ -135,33 +135,47 @@ backend_test!(
                 .iter()
                 .any(|t| t == "10:00")
         );
-        let mut tasks = Vec::new();
-        for _ in 0..64 {
-            let (t, s) = (Arc::clone(&t), Arc::clone(&s));
-            tasks.push(tokio::spawn(async move {
-                t.json(
-                    "POST",
-                    "/api/v1/orders",
-                    Some(&s.customer),
-                    order(&s, "10:00"),
-                )
-                .await
-            }));
-        }
-        let mut created = Vec::new();
-        let mut conflicts = 0;
-        for task in tasks {
-            let r = task.await.unwrap();
-            match r.status {
-                StatusCode::CREATED => created.push(r.json()),
-                StatusCode::CONFLICT => {
-                    assert_eq!(r.code(), "slot_taken");
-                    conflicts += 1;
-                }
-                other => panic!("{other}: {}", r.body),
+        // Fifty rounds; after each, the winner cancels and the slot is free again.
+        let mut created: Vec<Value> = Vec::new();
+        for round in 0..50 {
+            if let Some(won) = created.pop() {
+                let r = t
+                    .json(
+                        "POST",
+                        &format!("/api/v1/orders/{}/cancel", won["id"].as_str().unwrap()),
+                        Some(&s.customer),
+                        json!({}),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::OK, "round {round}: {}", r.body);
             }
+            let mut tasks = Vec::new();
+            for _ in 0..64 {
+                let (t, s) = (Arc::clone(&t), Arc::clone(&s));
+                tasks.push(tokio::spawn(async move {
+                    t.json(
+                        "POST",
+                        "/api/v1/orders",
+                        Some(&s.customer),
+                        order(&s, "10:00"),
+                    )
+                    .await
+                }));
+            }
+            let mut conflicts = 0;
+            for task in tasks {
+                let r = task.await.unwrap();
+                match r.status {
+                    StatusCode::CREATED => created.push(r.json()),
+                    StatusCode::CONFLICT => {
+                        assert_eq!(r.code(), "slot_taken");
+                        conflicts += 1;
+                    }
+                    other => panic!("round {round}: {other}: {}", r.body),
+                }
+            }
+            assert_eq!((created.len(), conflicts), (1, 63), "round {round}");
         }
-        assert_eq!((created.len(), conflicts), (1, 63));
         let o = &created[0];
         assert_eq!(o["status"], "pending_payment");
         assert_eq!(o["quote"]["total_fen"].as_i64().unwrap(), price);
