@@ -160,8 +160,15 @@ pub async fn connect(url: &str, max_connections: u32) -> StoreResult<SqlStore> {
     .await?;
     let writer = match backend {
         Backend::Sqlite => {
+            let writer = match sqlite_writer(url).await {
+                Ok(writer) => writer,
+                Err(e) => {
+                    pool.close().await;
+                    return Err(e);
+                }
+            };
             tokio::spawn(checkpointer(pool.clone()));
-            Some(sqlite_writer(url).await?)
+            Some(writer)
         }
         Backend::Postgres => None,
     };
