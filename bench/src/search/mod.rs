@@ -232,9 +232,14 @@ pub async fn section(settings: Settings) -> Result<()> {
     let pooled = pooled.into_inner().unwrap_or_else(PoisonError::into_inner);
     let query_ratios = per_query_table(&sides, &queries, &pooled);
     let started = Instant::now();
-    costs::measure(app.store.as_ref(), &sample_hit, market.listings)
-        .await?
-        .print();
+    costs::measure(
+        app.store.as_ref(),
+        &sample_hit,
+        market.listings,
+        market.providers,
+    )
+    .await?
+    .print();
     let costs_time = started.elapsed();
     println!();
 
