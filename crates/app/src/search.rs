@@ -105,6 +105,8 @@ fn search_error(e: linli_search::SearchError) -> AppError {
 
 /// Listings read per step of a full reindex.
 const REINDEX_BATCH: i64 = 500;
+/// Documents written per index commit of a full reindex.
+const REINDEX_COMMIT: usize = 5_000;
 
 /// What building documents for a batch of listings reads once: the categories, and per
 /// provider its row and service areas (`None` when its listings are not findable).
@@ -266,28 +268,33 @@ impl App {
     }
 
     /// Rebuilds the index from the database (first start, or after an index format change):
-    /// a key-set walk over published listings, 500 a batch, one index commit per batch.
+    /// a key-set walk over published listings, 500 a read, one index commit per 5,000 documents.
     pub async fn reindex_all(&self) -> AppResult<usize> {
         let index = self.index()?;
         index.clear().await.map_err(search_error)?;
         let mut cache = DocCache::default();
         let mut after = None;
         let mut n = 0;
+        let mut docs = Vec::with_capacity(REINDEX_COMMIT);
         loop {
             let rows = self.store.published_after(after, REINDEX_BATCH).await?;
             let Some(last) = rows.last() else {
                 break;
             };
             after = Some(last.id);
-            let mut docs = Vec::with_capacity(rows.len());
             for l in &rows {
                 if let Some(d) = self.search_doc(&mut cache, l).await? {
                     docs.push(d);
                 }
             }
-            n += docs.len();
-            index.upsert_many(&docs).await.map_err(search_error)?;
+            if docs.len() >= REINDEX_COMMIT {
+                n += docs.len();
+                index.upsert_many(&docs).await.map_err(search_error)?;
+                docs.clear();
+            }
         }
+        n += docs.len();
+        index.upsert_many(&docs).await.map_err(search_error)?;
         Ok(n)
     }
 
