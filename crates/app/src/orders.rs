@@ -177,15 +177,25 @@ pub struct Choice {
 }
 
 /// Step 3: the order as placed. The price is never sent: the server computes it.
+///
+/// The step-1 choice is spelled out field by field rather than flattened from [`Choice`]: a
+/// flattened struct becomes an `allOf` in the OpenAPI document, and with unknown fields refused
+/// on both parts no body could satisfy it.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OrderForm {
     /// The listing.
     pub listing: String,
-    /// Variant, add-ons and units.
-    #[serde(default, flatten)]
-    pub choice: Choice,
+    /// Variant name (empty or absent for the base price).
+    #[serde(default)]
+    pub variant: Option<String>,
+    /// Add-on names.
+    #[serde(default)]
+    pub addons: Vec<String>,
+    /// Hours, m² or items (ignored for fixed prices; defaults to the listing's minimum).
+    #[serde(default)]
+    pub units: Option<i64>,
     /// One of the caller's addresses.
     pub address: String,
     /// Local date `YYYY-MM-DD`.
@@ -195,6 +205,17 @@ pub struct OrderForm {
     /// A note for the provider (at most 200 characters).
     #[serde(default)]
     pub note: String,
+}
+
+impl OrderForm {
+    /// What the customer chose in step 1.
+    pub fn choice(&self) -> Choice {
+        Choice {
+            variant: self.variant.clone(),
+            addons: self.addons.clone(),
+            units: self.units,
+        }
+    }
 }
 
 /// Bookable start times of one day.
@@ -605,7 +626,7 @@ impl App {
             return Err(DomainError::Invalid("own service").into());
         }
         self.require_deposit(&b).await?;
-        let (q, served) = Self::quote_at(&b, &f.choice, &a)?;
+        let (q, served) = Self::quote_at(&b, &f.choice(), &a)?;
         let l = b.listing;
         if !served {
             return Err(AppError::Conflict {

@@ -272,7 +272,7 @@ backend_test!(
             "{e:?}"
         );
         let mut odd = w.form("10:00");
-        odd.choice.variant = Some("不存在的规格".into());
+        odd.variant = Some("不存在的规格".into());
         assert!(w.app.place_order(&w.customer, &odd).await.is_err());
         // Someone else's address is not found; a malformed listing id is refused.
         let other = act_as(&w.app, linli_app::seed::DEMO_CUSTOMERS[1].0).await;

@@ -8,7 +8,7 @@ mod common;
 
 use common::{accepted_and_due, code, jpeg, world};
 use linli_app::{
-    orders::{Choice, OrderForm},
+    orders::OrderForm,
     visits::{CheckInForm, ServiceCodeForm},
 };
 use linli_domain::{
@@ -306,7 +306,9 @@ backend_test!(
                 &w.customer,
                 &OrderForm {
                     listing: hourly.id.to_string(),
-                    choice: Choice::default(),
+                    variant: None,
+                    addons: Vec::new(),
+                    units: None,
                     address: w.address.clone(),
                     date: w.day.clone(),
                     time: "09:00".into(),

@@ -186,6 +186,61 @@ async fn every_api_route_is_in_the_openapi_document_and_nothing_else_is() {
     assert!(docs.body.contains("/static/api_docs.js"));
 }
 
+/// Every request body the document describes can be satisfied: no `allOf` combines a schema
+/// that refuses unknown properties with another part (a flattened struct that denies unknown
+/// fields documents as exactly that, and no body could then pass a validating client or proxy).
+#[tokio::test]
+async fn no_documented_schema_is_an_all_of_with_a_closed_part() {
+    let t = TestApp::new(fresh_db(Backend::Sqlite).await.unwrap()).await;
+    let doc = t.get("/api/v1/openapi.json", None).await.json();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let resolve = |part: &serde_json::Value| -> serde_json::Value {
+        match part["$ref"].as_str() {
+            Some(r) => schemas[r.trim_start_matches("#/components/schemas/")].clone(),
+            None => part.clone(),
+        }
+    };
+    fn walk(v: &serde_json::Value, found: &mut Vec<serde_json::Value>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(parts) = m.get("allOf").and_then(|a| a.as_array()) {
+                    found.extend(parts.iter().cloned());
+                }
+                m.values().for_each(|x| walk(x, found));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, found)),
+            _ => {}
+        }
+    }
+    let mut parts = Vec::new();
+    walk(&doc, &mut parts);
+    let closed: Vec<_> = parts
+        .iter()
+        .map(resolve)
+        .filter(|p| p["additionalProperties"] == serde_json::Value::Bool(false))
+        .collect();
+    assert!(closed.is_empty(), "closed allOf parts: {closed:#?}");
+    // The order body in particular: one closed object with every field of the three steps.
+    let order = &schemas["OrderForm"];
+    let mut fields: Vec<&str> = order["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        [
+            "addons", "address", "date", "listing", "note", "time", "units", "variant"
+        ]
+    );
+    assert_eq!(
+        order["additionalProperties"],
+        serde_json::Value::Bool(false)
+    );
+}
+
 #[tokio::test]
 async fn the_dev_inbox_exists_only_in_dev_mode() {
     let prod = TestApp::with_mode(fresh_db(Backend::Sqlite).await.unwrap(), false).await;

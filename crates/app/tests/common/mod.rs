@@ -142,7 +142,9 @@ impl World {
     pub fn form(&self, time: &str) -> OrderForm {
         OrderForm {
             listing: self.listing.id.to_string(),
-            choice: Choice::default(),
+            variant: None,
+            addons: Vec::new(),
+            units: None,
             address: self.address.clone(),
             date: self.day.clone(),
             time: time.into(),

@@ -185,9 +185,16 @@ async fn place(
     PagePath(id): PagePath<ListingId>,
     PageForm(f): PageForm<Pairs>,
 ) -> Response {
+    let Choice {
+        variant,
+        addons,
+        units,
+    } = choice_of(&f);
     let form = OrderForm {
         listing: id.to_string(),
-        choice: choice_of(&f),
+        variant,
+        addons,
+        units,
         address: get(&f, "address").to_owned(),
         date: get(&f, "date").to_owned(),
         time: get(&f, "time").to_owned(),
@@ -206,13 +213,13 @@ async fn place(
                 urlencode(&form.address),
                 urlencode(&form.date)
             );
-            if let Some(v) = &form.choice.variant {
+            if let Some(v) = &form.variant {
                 back.push_str(&format!("&variant={}", urlencode(v)));
             }
-            for a in &form.choice.addons {
+            for a in &form.addons {
                 back.push_str(&format!("&addons={}", urlencode(a)));
             }
-            if let Some(u) = form.choice.units {
+            if let Some(u) = form.units {
                 back.push_str(&format!("&units={u}"));
             }
             redirect_error(&state, &back, &e)

@@ -4,7 +4,7 @@
 
 use linli_app::{
     Actor,
-    orders::{Choice, OrderForm, ScheduleForm},
+    orders::{OrderForm, ScheduleForm},
     profile::AddressFields,
     visits::{CheckInForm, ServiceCodeForm},
 };
@@ -125,7 +125,9 @@ impl Booking {
     pub fn form(&self, time: &str) -> OrderForm {
         OrderForm {
             listing: self.listing.id.to_string(),
-            choice: Choice::default(),
+            variant: None,
+            addons: Vec::new(),
+            units: None,
             address: self.address.clone(),
             date: self.day.to_string(),
             time: time.into(),
